@@ -1,0 +1,72 @@
+"""The rule catalogue: one YAML file per rule in `rules/`, with its id,
+symbolic name, severity, message template, rationale and examples."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from .knowledge import catalogue_dir
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    kind: str          # "bad", "good" or "fixed"
+    dockerfile: str
+    context: dict[str, int]   # file name → size, for COPY examples
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:  # pylint: disable=too-many-instance-attributes
+    id: str
+    name: str
+    severity: str
+    summary: str
+    message: str       # str.format template; fields documented in the rule file
+    rationale: str
+    fix: str
+    examples: tuple[Example, ...]
+    hadolint: tuple[str, ...] = ()
+
+    def explain(self) -> str:
+        lines = [f"{self.id} {self.name} ({self.severity})", "", self.summary, "", self.rationale.strip()]
+        if self.fix:
+            lines += ["", "How to fix:", self.fix.strip()]
+        for example in self.examples:
+            body = ["    " + line for line in example.dockerfile.rstrip().splitlines()]
+            lines += ["", f"{example.kind.capitalize()}:", *body]
+        return "\n".join(lines) + "\n"
+
+
+def _rule(data: dict) -> Rule:
+    examples = tuple(
+        Example(kind, item["dockerfile"] if isinstance(item, dict) else item,
+                dict(item.get("context", {})) if isinstance(item, dict) else {})
+        for kind in ("bad", "good", "fixed") for item in data.get("examples", {}).get(kind, []))
+    severity = data["severity"]
+    if severity not in SEVERITIES:
+        raise ValueError(f"rule {data['id']}: severity must be one of {SEVERITIES}")
+    return Rule(id=data["id"], name=data["name"], severity=severity, summary=" ".join(data["summary"].split()),
+                message=data["message"], rationale=data["rationale"], fix=data.get("fix", ""),
+                examples=examples, hadolint=tuple(data.get("hadolint", ())))
+
+
+@cache
+def rules() -> dict[str, Rule]:
+    """Every rule by id, in id order."""
+    found = []
+    for path in sorted(catalogue_dir().glob("DLL*.yaml")):
+        with open(path, encoding="utf-8") as stream:
+            found.append(_rule(yaml.safe_load(stream)))
+    return {rule.id: rule for rule in found}
+
+
+def find_rule(name_or_id: str) -> Rule | None:
+    key = name_or_id.strip()
+    for rule in rules().values():
+        if key.upper() == rule.id or key.lower() == rule.name:
+            return rule
+    return None

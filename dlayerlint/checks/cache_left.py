@@ -1,0 +1,31 @@
+"""DLL105: a package-manager cache or index that ships in the final image."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Analysis, Finding, Related
+from ..catalogue import rules
+from ..knowledge import knowledge
+from ..sizes import describe
+from .common import display_path
+
+
+def check(analysis: Analysis) -> Iterator[Finding]:
+    if analysis.target is None:
+        return
+    caches = knowledge().caches
+    rule = rules()["DLL105"]
+    for node in analysis.target.fs.root.walk():
+        version = node.version
+        if version is None:
+            continue
+        for tag in sorted(version.tags):
+            cache = caches.get(tag.removeprefix("cache:")) if tag.startswith("cache:") else None
+            if cache is None:
+                continue
+            fields = {"command": version.origin.text, "what": cache.what, "path": display_path(version.path),
+                      "bytes": describe(version.size), "clean": cache.clean, "source": cache.source}
+            yield Finding(rule=rule, span=version.origin.span, message=rule.message.format(**fields),
+                          paths=[version.path], wasted=version.size,
+                          related=[Related(version.origin.span, f"{cache.what}: {cache.source}")],
+                          layers=(version.layer,))

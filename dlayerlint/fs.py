@@ -1,0 +1,297 @@
+"""The symbolic filesystem: per path, which layer wrote which bytes, and which
+later operation left those bytes behind in an older layer.
+
+Overlay semantics, as Docker's storage gives them:
+- writing, appending to, editing, chmod-ing, chown-ing or touching a file
+  that lives in an earlier layer puts a whole new copy in the current layer;
+- removing or moving it leaves a whiteout; the bytes stay in the old layer;
+- the same operations inside the layer that made the file cost nothing.
+
+Each `Version` (bytes a layer holds for a path) ends either visible in the
+final filesystem or stranded by exactly one `Event`, so per-layer stranded
+bytes add up to the image total with nothing counted twice.
+
+A directory may hold a `BLOB`: contents whose file names we do not know (the
+apt lists, a git checkout, an extracted archive). Recursive operations and a
+`*` glob reach it; a named path does not.
+"""
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .model import Span
+from .sizes import Size
+
+BLOB = "\0contents"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an operation comes from: its layer and the words that did it."""
+    layer: int
+    span: Span
+    text: str   # the command as written, e.g. "rm /data/one"
+
+
+@dataclass(eq=False, slots=True)
+class Version:
+    path: str
+    size: Size
+    origin: Origin
+    tags: frozenset[str] = frozenset()
+    previous: Version | None = None     # the version this one copied up
+    stranded_by: Event | None = None
+    dropped: bool = False               # removed within its own layer: never shipped
+
+    @property
+    def layer(self) -> int:
+        return self.origin.layer
+
+    @property
+    def first(self) -> Version:
+        """The version that first created these bytes (through copy-ups)."""
+        version = self
+        while version.previous is not None:
+            version = version.previous
+        return version
+
+
+@dataclass(eq=False, slots=True)
+class Event:
+    """An operation that stranded bytes of earlier layers."""
+    action: str        # "remove", "move", "modify", "overwrite"
+    origin: Origin
+    stranded: list[Version] = field(default_factory=list)
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    name: str
+    parent: Node | None
+    children: dict[str, Node] | None = None   # None for files
+    version: Version | None = None
+    from_base: bool = False   # may hold base-image content we cannot see
+
+    @property
+    def is_dir(self) -> bool:
+        return self.children is not None
+
+    @property
+    def path(self) -> str:
+        parts = []
+        node: Node | None = self
+        while node is not None and node.parent is not None:
+            parts.append(node.name)
+            node = node.parent
+        return "/" + "/".join(reversed(parts))
+
+    def walk(self):
+        """This node and everything beneath, iteratively (deep trees are fine)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            if node.children:
+                stack.extend(node.children.values())
+
+
+@lru_cache(maxsize=1024)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern))
+
+
+def has_glob(component: str) -> bool:
+    return any(char in component for char in "*?[")
+
+
+def _matches(name: str, pattern: str) -> bool:
+    if name == BLOB:
+        return pattern == "*"
+    if name.startswith(".") and not pattern.startswith("."):
+        return False  # the shell's * does not match dot files
+    return _glob_regex(pattern).match(name) is not None
+
+
+class SymbolicFS:
+    """One stage's filesystem, replayed layer by layer."""
+
+    def __init__(self) -> None:
+        self.root = Node("", None, {}, from_base=True)
+        self.events: list[Event] = []
+        self.layer_versions: dict[int, list[Version]] = {}
+        self.base_touched: dict[int, list[str]] = {}   # layer → base paths it copied up
+
+    # -- lookup --------------------------------------------------------------------
+
+    def lookup(self, path: str) -> Node | None:
+        node = self.root
+        for part in _parts(path):
+            if not node.children or part not in node.children:
+                return None
+            node = node.children[part]
+        return node
+
+    def glob(self, pattern: str) -> list[Node]:
+        """Nodes matching a path that may hold *, ? or [..] components."""
+        nodes = [self.root]
+        for part in _parts(pattern):
+            following: list[Node] = []
+            for node in nodes:
+                if not node.children:
+                    continue
+                if has_glob(part):
+                    following.extend(child for name, child in node.children.items() if _matches(name, part))
+                elif part in node.children:
+                    following.append(node.children[part])
+            nodes = following
+        return nodes
+
+    def is_dir(self, path: str) -> bool:
+        node = self.lookup(path)
+        return node is not None and node.is_dir
+
+    def live_versions(self, node: Node) -> list[Version]:
+        return [n.version for n in node.walk() if n.version is not None]
+
+    # -- building the tree -----------------------------------------------------------
+
+    def ensure_dir(self, path: str, created: bool = False) -> Node:
+        node = self.root
+        for part in _parts(path):
+            assert node.children is not None
+            child = node.children.get(part)
+            if child is None or not child.is_dir:
+                child = Node(part, node, {}, from_base=not created)
+                node.children[part] = child
+            node = child
+        return node
+
+    def _file_node(self, path: str) -> Node:
+        parent = self.ensure_dir(posixpath.dirname(path))
+        name = posixpath.basename(path)
+        assert parent.children is not None
+        node = parent.children.get(name)
+        if node is None:
+            node = Node(name, parent)
+            parent.children[name] = node
+        return node
+
+    def _record(self, version: Version) -> Version:
+        self.layer_versions.setdefault(version.layer, []).append(version)
+        return version
+
+    # -- operations -------------------------------------------------------------------
+
+    def write(self, path: str, size: Size, origin: Origin, tags: frozenset[str] = frozenset(),
+              action: str = "overwrite") -> Version:
+        """Create or replace a file (or a directory's BLOB) in this layer."""
+        node = self._file_node(path)
+        if node.is_dir:  # writing a file over a directory replaces it all
+            self.remove(node, origin, action)
+            node = self._file_node(path)
+        self._retire(node, origin, action)
+        node.version = self._record(Version(path, size, origin, tags))
+        return node.version
+
+    def add_blob(self, directory: str, size: Size, origin: Origin, tags: frozenset[str] = frozenset()) -> None:
+        """Contents of unknown names under a directory; sizes add up."""
+        self.ensure_dir(directory, created=True)
+        node = self.lookup(posixpath.join(directory, BLOB))
+        if node is not None and node.version is not None and node.version.layer == origin.layer:
+            node.version.size = node.version.size + size
+            node.version.tags |= tags
+            return
+        self.write(posixpath.join(directory, BLOB), size, origin, tags)
+
+    def append(self, path: str, extra: Size, origin: Origin) -> Version:
+        node = self.lookup(path)
+        if node is None or node.version is None or node.is_dir:
+            if node is None or not node.is_dir:
+                self._note_base_copy(path, node, origin)
+            return self.write(path, extra, origin)
+        old = node.version
+        if old.layer == origin.layer:
+            old.size = old.size + extra
+            return old
+        return self._copy_up(node, origin, "modify", old.size + extra)
+
+    def modify(self, node: Node, origin: Origin, recursive: bool) -> None:
+        """chmod/chown/touch/sed -i: copy up every file version reached."""
+        targets = node.walk() if recursive else iter([node])
+        for target in targets:
+            if target.version is not None and target.version.layer < origin.layer:
+                self._copy_up(target, origin, "modify", target.version.size)
+            elif target.version is None and (target.from_base and (recursive or not target.is_dir)):
+                self.base_touched.setdefault(origin.layer, []).append(target.path)
+
+    def remove(self, node: Node, origin: Origin, action: str = "remove") -> None:
+        for target in node.walk():
+            self._retire(target, origin, action)
+        if node.parent is not None and node.parent.children is not None:
+            node.parent.children.pop(node.name, None)
+
+    def move(self, node: Node, destination: str, origin: Origin) -> None:
+        """mv: bytes from older layers are copied into this one, then whited out."""
+        base = node.path
+        moved = [(n.path, n.version) for n in node.walk() if n.version is not None]
+        was_dir = node.is_dir
+        self.remove(node, origin, "move")
+        if was_dir:
+            self.ensure_dir(destination, created=True)
+        for path, version in moved:
+            target = destination + path[len(base):]
+            self.write(target, version.size, origin, version.tags, "overwrite")
+            new = self.lookup(target)
+            if new is not None and new.version is not None:
+                new.version.previous = version if version.layer < origin.layer else version.previous
+
+    def copy(self, node: Node, destination: str, origin: Origin) -> None:
+        base = node.path
+        if node.is_dir:
+            self.ensure_dir(destination, created=True)
+        for source in list(node.walk()):
+            target = destination + source.path[len(base):]
+            if source.is_dir:
+                self.ensure_dir(target, created=True)
+            elif source.version is not None:
+                self.write(target, source.version.size, origin, source.version.tags)
+
+    # -- bookkeeping ---------------------------------------------------------------
+
+    def _copy_up(self, node: Node, origin: Origin, action: str, size: Size) -> Version:
+        old = node.version
+        assert old is not None
+        self._strand(old, origin, action)
+        node.version = self._record(Version(old.path, size, origin, old.tags, previous=old))
+        return node.version
+
+    def _retire(self, node: Node, origin: Origin, action: str) -> None:
+        old = node.version
+        if old is None:
+            return
+        node.version = None
+        if old.layer == origin.layer:
+            old.dropped = True
+        else:
+            self._strand(old, origin, action)
+
+    def _strand(self, version: Version, origin: Origin, action: str) -> None:
+        if self.events and self.events[-1].origin == origin and self.events[-1].action == action:
+            event = self.events[-1]
+        else:
+            event = Event(action, origin)
+            self.events.append(event)
+        version.stranded_by = event
+        event.stranded.append(version)
+
+    def _note_base_copy(self, path: str, node: Node | None, origin: Origin) -> None:
+        if node is None:
+            self.base_touched.setdefault(origin.layer, []).append(path)
+
+
+def _parts(path: str) -> list[str]:
+    return [part for part in posixpath.normpath(path).split("/") if part and part != "."]

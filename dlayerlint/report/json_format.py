@@ -1,0 +1,58 @@
+"""`--format json`: the contract in the README (version 1)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..findings import Analysis, Finding, LayerReport
+from .result import FileResult
+
+
+def _layer(report: LayerReport) -> dict[str, Any]:
+    instruction = report.layer.instruction
+    return {"line": instruction.line, "end_line": instruction.end_line,
+            "instruction": instruction.summary(80), "stage": report.layer.stage,
+            "added_bytes": report.added.as_json(), "stranded_bytes": report.stranded.as_json(),
+            "confidence": max(report.added.confidence, report.stranded.confidence).label,
+            "unknown": list(report.layer.unknown)}
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    span = finding.span
+    data: dict[str, Any] = {
+        "rule": finding.rule.id, "name": finding.rule.name, "severity": finding.severity,
+        "line": span.start.line, "column": span.start.column,
+        "end_line": span.end.line, "end_column": span.end.column,
+        "message": finding.message, "paths": finding.paths,
+        "wasted_bytes": finding.wasted.as_json() if finding.wasted is not None else None,
+        "wasted_confidence": finding.wasted.confidence.label if finding.wasted is not None else "unknown",
+        "related": [{"line": r.span.start.line, "column": r.span.start.column, "message": r.message}
+                    for r in finding.related],
+    }
+    if finding.fix is not None:
+        fix = finding.fix
+        data["fix"] = {"line": fix.start_line, "end_line": fix.end_line, "replacement": fix.replacement,
+                       "safe": fix.safe, "description": fix.description}
+    return data
+
+
+def _file(result: FileResult) -> dict[str, Any]:
+    analysis: Analysis | None = result.analysis
+    data: dict[str, Any] = {"path": result.path, "stranded_bytes": None, "stranded_confidence": "unknown",
+                            "layers": [], "findings": [], "errors": []}
+    if result.error is not None:
+        data["errors"].append({"line": result.error_line, "column": 0, "message": result.error})
+    if analysis is None:
+        return data
+    stranded = analysis.stranded
+    if stranded is not None:
+        data["stranded_bytes"] = stranded.as_json()
+        data["stranded_confidence"] = stranded.confidence.label
+    data["layers"] = [_layer(report) for report in analysis.layers]
+    data["findings"] = [_finding(finding) for finding in analysis.findings]
+    data["errors"] += [{"line": e.line, "column": e.column, "message": e.message} for e in analysis.errors]
+    return data
+
+
+def render_json(results: list[FileResult]) -> str:
+    return json.dumps({"version": 1, "files": [_file(result) for result in results]}, indent=2) + "\n"

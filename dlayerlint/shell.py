@@ -1,0 +1,942 @@
+"""Turn a RUN body (a shell script string) into a flat list of simple commands.
+
+tree-sitter-bash supplies the structure (lists, pipelines, compound
+statements, substitutions); each word is then re-lexed from the source text so
+that quote removal and expansion boundaries are decided in one place.  Nothing
+is ever executed.  The walk over the tree uses an explicit stack because RUN
+bodies can be machine-generated and arbitrarily deep.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import tree_sitter_bash
+from tree_sitter import Language, Node, Parser
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One piece of a word: literal text or the raw source of an expansion.
+
+    kind is "text", "param", "command", "arith", "glob" or "tilde".  quoted is
+    True when the piece sat inside quotes (expansions in double quotes do not
+    split or glob).
+    """
+
+    kind: str
+    value: str
+    quoted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A shell word; start/end are character offsets into the body."""
+
+    parts: tuple[Part, ...]
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        """What a reader sees after quote removal, expansions left raw."""
+        return "".join(part.value for part in self.parts)
+
+    @property
+    def is_literal(self) -> bool:
+        """True when the word contains no expansion, glob or tilde."""
+        return all(part.kind == "text" for part in self.parts)
+
+    @property
+    def has_glob(self) -> bool:
+        """True when an unquoted pattern character survives quote removal."""
+        return any(part.kind == "glob" for part in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """A redirection; heredocs have op "<<" and no target."""
+
+    op: str
+    fd: str | None
+    target: Word | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _CommandWords:
+    # Split out of Command only to keep each class within pylint's
+    # attribute budget; field order of Command is unchanged.
+    argv: tuple[Word, ...]
+    assignments: tuple[tuple[str, Word], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Command(_CommandWords):
+    """One simple command with the context it runs in."""
+
+    redirects: tuple[Redirect, ...]
+    start: int
+    end: int
+    conditional: bool
+    scope: tuple[int, ...]
+    in_substitution: bool
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """All simple commands of a body in execution order, plus parse errors."""
+
+    commands: tuple[Command, ...]
+    errors: tuple[tuple[int, int], ...]
+    sets_errexit: bool
+
+
+# Nesting beyond this (subshells, substitutions) is reported in errors rather
+# than walked: every level copies the raw text of the levels below it.
+MAX_DEPTH = 100
+
+_REDIRECTS = frozenset({"file_redirect", "herestring_redirect", "heredoc_redirect"})
+_SUBSTITUTIONS = frozenset({"command_substitution", "process_substitution"})
+_OPAQUE = {
+    "simple_expansion": "param",
+    "expansion": "param",
+    "command_substitution": "command",
+    "process_substitution": "command",
+    "arithmetic_expansion": "arith",
+}
+_SIMPLE_BODIES = frozenset({
+    "command", "declaration_command", "unset_command", "test_command",
+    "variable_assignment", "variable_assignments",
+})
+_HANDLERS = {
+    "program": "_sequence",
+    "do_group": "_sequence",
+    "ERROR": "_sequence",
+    "case_item": "_sequence",
+    "elif_clause": "_sequence",
+    "else_clause": "_sequence",
+    "compound_statement": "_compound",
+    "subshell": "_subshell",
+    "list": "_list",
+    "pipeline": "_pipeline",
+    "negated_command": "_negated",
+    "if_statement": "_if",
+    "while_statement": "_while",
+    "for_statement": "_for",
+    "c_style_for_statement": "_for",
+    "select_statement": "_for",
+    "case_statement": "_case",
+    "function_definition": "_function",
+    "redirected_statement": "_redirected",
+    **{name: "_simple" for name in _SIMPLE_BODIES},
+}
+
+_SPECIAL = re.compile(r"[\\'\"$`*?\[~<>]")
+_PLAIN = re.compile(r"[^\\'\"$`*?\[~<>:=]+")
+_DQ_PLAIN = re.compile(r'[^"\\$`]+')
+_BRACKET = re.compile(r"\[[!^]?\]?[^\]'\"\\$`/\s]*\]")
+_TILDE = re.compile(r"~[\w.+-]*")
+_HEX = re.compile(r"[0-9a-fA-F]{1,8}")
+_OCTAL = re.compile(r"[0-7]{1,3}")
+_BACKTICK_SPACE = re.compile(r"`[ \t]")
+_ANSI_SIMPLE = {
+    "n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f",
+    "v": "\v", "e": "\x1b", "E": "\x1b", "\\": "\\", "'": "'", '"': '"',
+    "?": "?",
+}
+_ANSI_HEX_WIDTH = {"x": 2, "u": 4, "U": 8}
+_UNQUOTED_METHODS = {
+    "'": "_single", '"': "_open_dquote", "\\": "_escape", "$": "_dollar",
+    "*": "_glob", "?": "_glob", "[": "_glob", "~": "_tilde",
+}
+
+
+@functools.cache
+def _parser() -> Parser:
+    return Parser(Language(tree_sitter_bash.language()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_part(text: str) -> Part:
+    # words like "-y" or "&&" repeat across bodies; Parts are immutable
+    return Part("text", text, False)
+
+
+def parse_script(body: str) -> Script:
+    """Parse a RUN body into its simple commands; never raises on bad input."""
+    src = _Source(body)
+    tree = _parse(src)
+    walker = _Walker(src)
+    walker.run(tree.root_node)
+    return walker.script(_error_spans(tree.root_node, src))
+
+
+# --------------------------------------------------------------------------
+# Source text and offsets
+
+
+class _Source:
+    """The body plus a byte -> character offset table (non-ASCII only)."""
+
+    __slots__ = ("text", "data", "table")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # surrogatepass: str bodies decoded with surrogateescape must not raise
+        self.data = text.encode("utf-8", "surrogatepass")
+        self.table = None if text.isascii() else _char_table(text)
+
+    def pos(self, byte: int) -> int:
+        """Character offset of a tree-sitter byte offset."""
+        return byte if self.table is None else self.table[byte]
+
+    def text_of(self, node: Node) -> str:
+        """Source text of a node."""
+        return self.text[self.pos(node.start_byte):self.pos(node.end_byte)]
+
+
+def _char_table(text: str) -> list[int]:
+    table: list[int] = []
+    for index, char in enumerate(text):
+        code = ord(char)
+        width = 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+        table.extend((index,) * width)
+    table.append(len(text))
+    return table
+
+
+def _parse(src: _Source) -> Any:
+    tree = _parser().parse(src.data)
+    if "`" not in src.text or not _BACKTICK_SPACE.search(src.text):
+        return tree
+    if not _backtick_trouble(tree.root_node, src):
+        return tree
+    # Upstream tree-sitter-bash #278: "` cmd`" can swallow following lines.
+    # "` " -> "$(" and "`" -> ")" keep every offset, so the original text
+    # still supplies all raw values.
+    fixed = _Source(_rewrite_backticks(src.text))
+    repaired = _parser().parse(fixed.data)
+    return tree if _backtick_trouble(repaired.root_node, fixed) else repaired
+
+
+def _backtick_trouble(root: Node, src: _Source) -> bool:
+    """Errors, or an unescaped backtick substitution nested in another."""
+    if root.has_error:
+        return True
+    stack = [(root, False)]
+    while stack:
+        node, in_backticks = stack.pop()
+        if node.type == "command_substitution":
+            start = src.pos(node.start_byte)
+            if src.text.startswith("`", start):
+                if in_backticks and src.text[start - 1:start] != "\\":
+                    return True
+                in_backticks = True
+        stack.extend((child, in_backticks) for child in node.children)
+    return False
+
+
+def _rewrite_backticks(text: str) -> str:
+    """Turn each "` cmd`" into "$(cmd)" of the same length (a rough lexer)."""
+    out = list(text)
+    i, size, dquote, opened = 0, len(text), False, None
+    while i < size:
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if opened is not None:
+            if char == "`":
+                if opened >= 0:
+                    out[opened:opened + 2] = ["$", "("]
+                    out[i] = ")"
+                opened = None
+            i += 1
+            continue
+        if char == "`":
+            opened = i if text[i + 1:i + 2] in (" ", "\t") else -1
+        elif char == '"':
+            dquote = not dquote
+        elif not dquote:
+            i = _skip_unquoted(text, i)
+        i += 1
+    return "".join(out)
+
+
+def _skip_unquoted(text: str, i: int) -> int:
+    """Index of the last character of a '...' string or comment at i."""
+    char = text[i]
+    if char == "'":
+        end = text.find("'", i + 1)
+        return len(text) if end < 0 else end
+    if char == "#" and (i == 0 or text[i - 1] in " \t\n;&|("):
+        end = text.find("\n", i)
+        return len(text) if end < 0 else end - 1
+    return i
+
+
+def _error_spans(root: Node, src: _Source) -> Iterable[tuple[int, int]]:
+    if not root.has_error:
+        return
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or (node.is_missing and not _harmless_missing(node)):
+            yield src.pos(node.start_byte), src.pos(node.end_byte)
+        elif node.has_error:
+            stack.extend(node.children)
+
+
+def _harmless_missing(node: Node) -> bool:
+    """`X=1 >f` is valid shell, but tree-sitter wants a command name there."""
+    parent = node.parent
+    command = parent.parent if parent is not None else None
+    if parent is None or parent.type != "command_name" or command is None:
+        return False
+    return any(kid.type == "variable_assignment" or kid.type in _REDIRECTS
+               for kid in command.children)
+
+
+# --------------------------------------------------------------------------
+# Words
+
+
+@dataclass(slots=True)
+class _Lexer:
+    """Quote removal for one word; expansions arrive as opaque ranges."""
+
+    raw: str
+    opaque: dict[int, tuple[int, str]]  # offset in raw -> (end, kind)
+    assign: bool  # tilde also expands after "=" and ":"
+    parts: list[Part] = field(default_factory=list)
+    buf: list[str] = field(default_factory=list)  # text not yet made a Part
+    buf_quoted: bool = False
+    dquote: bool = False
+
+    def run(self) -> tuple[Part, ...]:
+        """Split the word into parts."""
+        i, size = 0, len(self.raw)
+        while i < size:
+            if i in self.opaque:
+                i = self._expansion(i)
+            elif self.dquote:
+                i = self._in_dquote(i)
+            else:
+                i = self._unquoted(i)
+        self._flush()
+        # a word made only of quotes, like "" or '', is still an (empty) word
+        return tuple(self.parts) or (Part("text", "", True),)
+
+    def _add(self, text: str, quoted: bool) -> None:
+        if not text:
+            return
+        if self.buf and self.buf_quoted != quoted:
+            self._flush()
+        self.buf.append(text)
+        self.buf_quoted = quoted
+
+    def _flush(self) -> None:
+        if self.buf:
+            self.parts.append(Part("text", "".join(self.buf), self.buf_quoted))
+            self.buf = []
+
+    def _emit(self, kind: str, start: int, end: int, quoted: bool) -> int:
+        self._flush()
+        self.parts.append(Part(kind, self.raw[start:end], quoted))
+        return end
+
+    def _expansion(self, i: int) -> int:
+        end, kind = self.opaque[i]
+        return self._emit(kind, i, end, self.dquote)
+
+    def _in_dquote(self, i: int) -> int:
+        raw = self.raw
+        match = _DQ_PLAIN.match(raw, i)
+        if match:
+            self._add(match.group(), True)
+            return match.end()
+        char = raw[i]
+        if char == '"':
+            self.dquote = False
+        elif char == "\\" and raw[i + 1:i + 2] in ("$", "`", '"', "\\", "\n"):
+            if raw[i + 1] != "\n":  # backslash-newline is a line continuation
+                self._add(raw[i + 1], True)
+            return i + 2
+        else:
+            self._add(char, True)
+        return i + 1
+
+    def _unquoted(self, i: int) -> int:
+        match = _PLAIN.match(self.raw, i)
+        if match:
+            self._add(match.group(), False)
+            return match.end()
+        method = _UNQUOTED_METHODS.get(self.raw[i])
+        return self._literal(i) if method is None else getattr(self, method)(i)
+
+    def _literal(self, i: int) -> int:
+        self._add(self.raw[i], False)
+        return i + 1
+
+    def _open_dquote(self, i: int) -> int:
+        self.dquote = True
+        return i + 1
+
+    def _single(self, i: int) -> int:
+        end = self.raw.find("'", i + 1)
+        if end < 0:
+            end = len(self.raw)
+        self._add(self.raw[i + 1:end], True)
+        return end + 1
+
+    def _escape(self, i: int) -> int:
+        nxt = self.raw[i + 1:i + 2]
+        if nxt != "\n":  # backslash-newline is a line continuation
+            self._add(nxt or "\\", False)
+        return i + 2
+
+    def _dollar(self, i: int) -> int:
+        nxt = self.raw[i + 1:i + 2]
+        if nxt == "'":
+            return self._ansi_c(i + 2)
+        if nxt == '"':  # $"..." (locale translation) reads as "..."
+            return self._open_dquote(i + 1)
+        return self._literal(i)
+
+    def _ansi_c(self, i: int) -> int:
+        raw, out = self.raw, []
+        while i < len(raw) and raw[i] != "'":
+            if raw[i] == "\\" and i + 1 < len(raw):
+                text, i = _ansi_escape(raw, i + 1)
+            else:
+                text, i = raw[i], i + 1
+            out.append(text)
+        self._add("".join(out), True)
+        return i + 1
+
+    def _glob(self, i: int) -> int:
+        raw, end = self.raw, i
+        while end < len(raw):
+            if raw[end] in "*?":
+                end += 1
+                continue
+            match = _BRACKET.match(raw, end) if raw[end] == "[" else None
+            if match is None:
+                break
+            end = match.end()
+        if end == i:  # a lone "[" (for example the test command) is text
+            self._add("[", False)
+            return i + 1
+        return self._emit("glob", i, end, False)
+
+    def _tilde(self, i: int) -> int:
+        raw = self.raw
+        if i and not (self.assign and raw[i - 1] in ":="):
+            return self._literal(i)
+        match = _TILDE.match(raw, i)
+        end = match.end() if match else i + 1
+        follow = raw[end:end + 1]
+        if follow in ("", "/") or (self.assign and follow == ":"):
+            return self._emit("tilde", i, end, False)
+        return self._literal(i)
+
+
+def _ansi_escape(raw: str, i: int) -> tuple[str, int]:
+    """Decode the escape whose letter is at raw[i]; return (text, next index)."""
+    char = raw[i]
+    if char in _ANSI_SIMPLE:
+        return _ANSI_SIMPLE[char], i + 1
+    width = _ANSI_HEX_WIDTH.get(char)
+    match = (_HEX.match(raw, i + 1, i + 1 + width) if width
+             else _OCTAL.match(raw, i) if char in "01234567" else None)
+    if match is None:
+        return "\\" + char, i + 1
+    code = int(match.group(), 16 if width else 8)
+    return (chr(code) if code <= 0x10FFFF else "\ufffd"), match.end()
+
+
+# --------------------------------------------------------------------------
+# The walk
+
+
+class _Ctx(NamedTuple):
+    """What the enclosing structure says about commands below it."""
+
+    cond: bool = False
+    scope: tuple[int, ...] = ()
+    subst: bool = False
+    neg: bool = False
+    redirs: tuple[Redirect, ...] = ()
+
+
+@dataclass(slots=True)
+class _Pending:
+    """Pieces of one simple command gathered before it is built."""
+
+    argv: list[Node] = field(default_factory=list)
+    assigns: list[tuple[str, Word]] = field(default_factory=list)
+    redirects: list[Redirect] = field(default_factory=list)
+    substs: list[Node] = field(default_factory=list)
+    tails: list[tuple[str, Node]] = field(default_factory=list)  # what a heredoc swallowed
+    end: int = -1  # character offset
+
+
+_Task = tuple[Callable[[Any, _Ctx], None], Any, _Ctx]
+
+
+class _Walker:
+    """Iterative walk of the tree producing Commands in execution order."""
+
+    __slots__ = ("src", "commands", "stack", "next_scope", "errexit", "too_deep")
+
+    def __init__(self, src: _Source) -> None:
+        self.src = src
+        self.commands: list[Command] = []
+        self.stack: list[_Task] = []
+        self.next_scope = 0
+        self.errexit = False
+        self.too_deep: set[tuple[int, int]] = set()
+
+    def run(self, root: Node) -> None:
+        """Walk the whole tree."""
+        self.stack.append((self._sequence, root, _Ctx()))
+        while self.stack:
+            handler, item, ctx = self.stack.pop()
+            handler(item, ctx)
+
+    def script(self, errors: Iterable[tuple[int, int]]) -> Script:
+        """The result, given the parse errors of the tree."""
+        spans = sorted(set(errors) | self.too_deep)
+        return Script(tuple(self.commands), tuple(spans), self.errexit)
+
+    def _push(self, tasks: list[_Task]) -> None:
+        self.stack.extend(reversed(tasks))  # first task runs first
+
+    def _statement(self, node: Node, ctx: _Ctx) -> None:
+        name = _HANDLERS.get(node.type)
+        if name is None:
+            self._scan(node, ctx)
+        else:
+            getattr(self, name)(node, ctx)
+
+    def _new_scope(self, ctx: _Ctx, node: Node) -> _Ctx | None:
+        if len(ctx.scope) >= MAX_DEPTH:
+            self.too_deep.add((self.src.pos(node.start_byte), self.src.pos(node.end_byte)))
+            return None
+        self.next_scope += 1
+        return ctx._replace(scope=ctx.scope + (self.next_scope,))
+
+    def _scoped(self, node: Node, ctx: _Ctx) -> None:
+        inner = self._new_scope(ctx, node)
+        if inner is not None:
+            self._statement(node, inner)
+
+    def _scan(self, node: Node, ctx: _Ctx) -> None:
+        """A non-statement node: only its substitutions run."""
+        self._push([(self._substitution, sub, ctx) for sub in _find_substitutions([node])])
+
+    def _substitution(self, node: Node, ctx: _Ctx) -> None:
+        inner = self._new_scope(ctx, node)
+        if inner is not None:
+            self._sequence(node, inner._replace(subst=True, neg=False, redirs=()))
+
+    def _sequence(self, node: Node, ctx: _Ctx) -> None:
+        kids = node.children
+        tasks: list[_Task] = []
+        for index, kid in enumerate(kids):
+            if not kid.is_named or kid.type == "comment":
+                continue
+            # `cmd &` runs in a background subshell: its cd does not stick
+            background = index + 1 < len(kids) and kids[index + 1].type == "&"
+            tasks.append((self._scoped if background else self._statement, kid, ctx))
+        self._push(tasks)
+
+    def _compound(self, node: Node, ctx: _Ctx) -> None:
+        if node.child_count and node.children[0].type == "((":
+            self._scan(node, ctx)  # arithmetic command
+        else:
+            self._sequence(node, ctx)
+
+    def _subshell(self, node: Node, ctx: _Ctx) -> None:
+        inner = self._new_scope(ctx, node)
+        if inner is not None:
+            self._sequence(node, inner)
+
+    def _negated(self, node: Node, ctx: _Ctx) -> None:
+        self._sequence(node, ctx._replace(neg=True))
+
+    def _list(self, node: Node, ctx: _Ctx) -> None:
+        tasks: list[_Task] = []
+        operator = ""
+        for kid in node.children:
+            if not kid.is_named:
+                operator = kid.type
+            elif kid.type != "comment":
+                tasks.append((self._statement, kid, _after(operator, ctx)))
+        self._push(tasks)
+
+    def _pipeline(self, node: Node, ctx: _Ctx) -> None:
+        members = [kid for kid in node.children if kid.is_named and kid.type != "comment"]
+        # every member of a real pipeline runs in its own subshell
+        handler = self._scoped if len(members) > 1 else self._statement
+        self._push([(handler, kid, ctx) for kid in members])
+
+    def _if(self, node: Node, ctx: _Ctx) -> None:
+        body, tasks = ctx._replace(cond=True), []
+        in_body = False
+        for kid in node.children:
+            if not kid.is_named:
+                in_body = in_body or kid.type == "then"
+            elif kid.type != "comment":
+                tasks.append((self._statement, kid, body if in_body else ctx))
+        self._push(tasks)
+
+    def _while(self, node: Node, ctx: _Ctx) -> None:
+        # the condition runs at least once; the body maybe never
+        self._push([(self._statement, kid, _body_ctx(kid, ctx))
+                    for kid in node.children if kid.is_named])
+
+    def _for(self, node: Node, ctx: _Ctx) -> None:
+        tasks: list[_Task] = []
+        for kid in node.children:
+            if kid.type in ("do_group", "compound_statement"):
+                tasks.append((self._sequence, kid, ctx._replace(cond=True)))
+            elif kid.is_named:  # the word list: only substitutions run
+                tasks.append((self._scan, kid, ctx))
+        self._push(tasks)
+
+    def _case(self, node: Node, ctx: _Ctx) -> None:
+        arm = ctx._replace(cond=True)
+        self._push([(self._statement, kid, arm if kid.type == "case_item" else ctx)
+                    for kid in node.children if kid.is_named])
+
+    def _function(self, node: Node, ctx: _Ctx) -> None:
+        body = ctx._replace(cond=True)
+        self._push([(self._statement, kid, body) for kid in node.children
+                    if kid.is_named and kid.type != "word"])
+
+    # -- simple commands ---------------------------------------------------
+
+    def _simple(self, node: Node, ctx: _Ctx) -> None:
+        self._push(self._simple_tasks(node, node, [], ctx))
+
+    def _simple_tasks(self, node: Node, body: Node | None, redirects: list[Node],
+                      ctx: _Ctx) -> list[_Task]:
+        """Tasks for one simple command (body) plus statement-level redirects."""
+        pend, tasks, start = _Pending(), [], node
+        if body is not None and body.type == "command":
+            kids = body.children
+            split = _prefix_split(kids, self.src)
+            if split is not None:  # `X=1 >f; cmd`: two commands glued into one
+                cut, resume, operator = split
+                prefix = _Pending()
+                self._take_command(kids[:cut], prefix, True)
+                tasks = self._command_tasks(node, prefix, ctx)
+                kids, start, ctx = kids[resume:], kids[resume], _after(operator, ctx)
+            self._take_command(kids, pend, True)
+        elif body is not None:
+            self._take(body, pend)
+        self._take_redirects(redirects, pend)
+        return tasks + self._command_tasks(start, pend, ctx)
+
+    def _redirected(self, node: Node, ctx: _Ctx) -> None:
+        body, redirects = None, []
+        for kid in node.children:
+            if kid.type in _REDIRECTS:
+                redirects.append(kid)
+            elif body is None and kid.is_named and kid.type not in ("ERROR", "comment"):
+                body = kid
+        if body is None or body.type in _SIMPLE_BODIES:
+            self._push(self._simple_tasks(node, body, redirects, ctx))
+            return
+        # a compound body: its redirections apply to every command inside
+        pend = _Pending()
+        self._take_redirects(redirects, pend)
+        inner = self._member_ctx(pend, ctx, body)
+        if inner is None:
+            return
+        inner = inner._replace(redirs=tuple(pend.redirects) + ctx.redirs)
+        self._push(self._substitution_tasks(pend, ctx)
+                   + [(self._statement, body, inner)] + self._tail_tasks(pend, ctx))
+
+    def _member_ctx(self, pend: _Pending, ctx: _Ctx, node: Node) -> _Ctx | None:
+        """A heredoc followed by `| cmd` makes this command a pipeline member."""
+        if any(op == "|" for op, _ in pend.tails):
+            return self._new_scope(ctx, node)
+        return ctx
+
+    def _take(self, node: Node, pend: _Pending) -> None:
+        kind = node.type
+        if kind == "test_command":
+            pend.argv.extend(_test_leaves(node))
+        elif kind == "variable_assignment":
+            pend.assigns.append(self._assignment(node, pend))
+        elif kind == "variable_assignments":
+            pend.assigns.extend(self._assignment(kid, pend) for kid in node.children
+                                if kid.type == "variable_assignment")
+        else:  # declaration_command, unset_command
+            self._take_command(node.children, pend, False)
+
+    def _take_command(self, kids: list[Node], pend: _Pending, plain: bool) -> None:
+        redirects = []
+        for kid in kids:
+            kind = kid.type
+            if kind in _REDIRECTS:
+                redirects.append(kid)
+            elif kind == "variable_assignment" and plain:
+                pend.assigns.append(self._assignment(kid, pend))
+            elif kind == "command_name":
+                pend.argv.extend(kid.children)
+            elif kind not in ("ERROR", "comment"):
+                pend.argv.append(kid)  # declaration `X=1` stays an argument
+        self._take_redirects(redirects, pend)
+
+    def _take_redirects(self, nodes: list[Node], pend: _Pending) -> None:
+        work = list(reversed(nodes))
+        while work:  # heredoc redirects nest the redirects that follow them
+            node = work.pop()
+            if node.type == "heredoc_redirect":
+                nested = self._heredoc(node, pend)
+                work.extend(reversed(nested))
+            else:
+                self._file_redirect(node, pend)
+
+    def _file_redirect(self, node: Node, pend: _Pending) -> None:
+        fd, op, targets = None, None, []
+        for kid in node.children:
+            if kid.type == "file_descriptor":
+                fd = self.src.text_of(kid)
+            elif not kid.is_named:
+                op = op or kid.type
+            elif kid.type not in ("ERROR", "comment"):
+                targets.append(kid)
+        groups = _adjacent_groups(targets)
+        target = self._word(groups[0], pend.substs) if groups else None
+        for group in groups[1:]:  # `cmd > f arg`: tree-sitter hangs arg on the redirect
+            pend.argv.extend(group)
+        end = target.end if target else self.src.pos(node.end_byte)
+        pend.redirects.append(Redirect(op or "", fd, target, self.src.pos(node.start_byte), end))
+        pend.end = max(pend.end, end)
+
+    def _heredoc(self, node: Node, pend: _Pending) -> list[Node]:
+        """Record a heredoc; return the redirects tree-sitter nested in it."""
+        fd, end, nested, operator = None, node.end_byte, [], ""
+        for kid in node.children:
+            kind = kid.type
+            if kind == "file_descriptor":
+                fd = self.src.text_of(kid)
+            elif kind == "heredoc_start":
+                end = kid.end_byte
+            elif kind in _REDIRECTS:
+                nested.append(kid)
+            elif kind == "heredoc_body":  # unquoted bodies expand $(...)
+                pend.substs.extend(_find_substitutions(kid.children))
+            elif kind == "pipeline":
+                pend.tails.extend(("|", sub) for sub in kid.children if sub.is_named)
+            elif kind in ("&&", "||"):
+                operator = kind
+            elif kid.is_named and operator:
+                pend.tails.append((operator, kid))
+                operator = ""
+        end = self.src.pos(end)
+        pend.redirects.append(Redirect("<<", fd, None, self.src.pos(node.start_byte), end))
+        pend.end = max(pend.end, end)
+        return nested
+
+    def _assignment(self, node: Node, pend: _Pending) -> tuple[str, Word]:
+        name, value, seen_op = "", [], False
+        op_end = node.end_byte
+        for kid in node.children:
+            if seen_op:
+                value.append(kid)
+            elif kid.type in ("=", "+="):
+                seen_op, op_end = True, kid.end_byte
+            elif not name:
+                name = self.src.text_of(kid)
+        groups = _adjacent_groups(value)
+        if groups:
+            word = self._word([n for group in groups for n in group], pend.substs, True)
+        else:
+            word = Word((), self.src.pos(op_end), self.src.pos(op_end))
+        pend.end = max(pend.end, self.src.pos(node.end_byte))
+        return name, word
+
+    def _word(self, nodes: list[Node], substs: list[Node], assign: bool = False) -> Word:
+        src, first = self.src, nodes[0]
+        start, end = first.start_byte, nodes[-1].end_byte
+        if src.table is not None:
+            start, end = src.table[start], src.table[end]
+        raw = src.text[start:end]
+        if len(nodes) == 1 and not first.child_count:
+            # a lone leaf (most words) holds no expansion
+            if _SPECIAL.search(raw) is None:
+                return Word((_text_part(raw),), start, end)
+            opaque = {}
+        else:
+            opaque = self._opaque(nodes, start, substs)
+        assign = assign or first.type == "variable_assignment"
+        return Word(_Lexer(raw, opaque, assign).run(), start, end)
+
+    def _opaque(self, nodes: list[Node], start: int,
+                substs: list[Node]) -> dict[int, tuple[int, str]]:
+        """Expansions inside a word as {offset in word: (end, kind)}."""
+        pos, opaque = self.src.pos, {}
+        work = list(nodes)
+        while work:
+            node = work.pop()
+            kind = _OPAQUE.get(node.type)
+            if kind is None:
+                work.extend(node.children)
+                continue
+            low, high = pos(node.start_byte) - start, pos(node.end_byte) - start
+            if high > low:
+                opaque[low] = (high, kind)
+            # ${X:-$(cmd)} and $(( $(cmd) )) still run cmd
+            substs.extend([node] if kind == "command" else _find_substitutions(node.children))
+        return opaque
+
+    def _command_tasks(self, node: Node, pend: _Pending, ctx: _Ctx) -> list[_Task]:
+        """Build the Command; its substitutions run first, heredoc tails after."""
+        own = self._member_ctx(pend, ctx, node) if pend.tails else ctx
+        if own is None:
+            return []
+        argv = tuple(self._word(group, pend.substs) for group in _adjacent_groups(pend.argv))
+        start = self.src.pos(node.start_byte)
+        end = max(pend.end, start, argv[-1].end if argv else start)
+        command = Command(argv, tuple(pend.assigns), tuple(pend.redirects) + own.redirs,
+                          start, end, own.cond, own.scope, own.subst, own.neg)
+        if not (own.cond or own.subst or own.scope) and _sets_errexit(argv):
+            self.errexit = True
+        tasks: list[_Task] = [(self._emit, command, own)]
+        if pend.substs or pend.tails:
+            tasks = self._substitution_tasks(pend, own) + tasks + self._tail_tasks(pend, ctx)
+        return tasks
+
+    def _substitution_tasks(self, pend: _Pending, ctx: _Ctx) -> list[_Task]:
+        """Substitutions run before their command, left to right."""
+        pend.substs.sort(key=lambda sub: sub.start_byte)
+        return [(self._substitution, sub, ctx) for sub in pend.substs]
+
+    def _emit(self, command: Command, _ctx: _Ctx) -> None:
+        self.commands.append(command)
+
+    def _tail_tasks(self, pend: _Pending, ctx: _Ctx) -> list[_Task]:
+        """Rebuild `cat <<EOF | a && b` from the heredoc that swallowed it."""
+        tasks: list[_Task] = []
+        for operator, node in pend.tails:
+            if operator != "|":
+                tasks.append((self._statement, node, _after(operator, ctx)))
+                continue
+            first, rest = _split_list(node)
+            members = first.children if first.type == "pipeline" else [first]
+            tasks.extend((self._scoped, kid, ctx) for kid in members
+                         if kid.is_named and kid.type != "comment")
+            tasks.extend((self._statement, kid, _after(op, ctx)) for op, kid in rest)
+        return tasks
+
+
+def _after(operator: str, ctx: _Ctx) -> _Ctx:
+    """Context for the right side of && / || (the fallback may not run)."""
+    return ctx._replace(cond=True) if operator == "||" and not ctx.cond else ctx
+
+
+def _body_ctx(node: Node, ctx: _Ctx) -> _Ctx:
+    return ctx._replace(cond=True) if node.type == "do_group" else ctx
+
+
+def _split_list(node: Node) -> tuple[Node, list[tuple[str, Node]]]:
+    """Leftmost operand of a (left-nested) list and the (op, operand) pairs after it."""
+    rest: list[tuple[str, Node]] = []
+    while node.type == "list":
+        kids = [kid for kid in node.children if kid.type != "comment"]
+        pairs, operator = [], ""
+        for kid in kids[1:]:
+            if kid.is_named:
+                pairs.append((operator, kid))
+            else:
+                operator = kid.type
+        rest[:0] = pairs
+        if not kids:
+            break
+        node = kids[0]
+    return node, rest
+
+
+def _prefix_split(kids: list[Node], src: _Source) -> tuple[int, int, str] | None:
+    """Where `X=1 >f; cmd` was glued into one command: (cut, resume, operator)."""
+    if not kids or kids[0].type == "command_name":
+        return None  # the common case: no prefix at all
+    name = next((i for i, kid in enumerate(kids) if kid.type == "command_name"), 0)
+    if name == 0 or kids[name].start_byte == kids[name].end_byte:
+        return None
+    for index in range(name):
+        if kids[index].type == "ERROR":  # the swallowed ; && || ...
+            return index, name, src.text_of(kids[index]).strip()
+    gap = src.data[kids[name - 1].end_byte:kids[name].start_byte]
+    if b"\n" in gap.replace(b"\\\n", b""):
+        return name, name, ";"
+    return None
+
+
+def _adjacent_groups(nodes: list[Node]) -> list[list[Node]]:
+    """Touching nodes form one shell word (tree-sitter splits `$"x"`)."""
+    groups: list[list[Node]] = []
+    last_end = -1
+    for node in nodes:
+        start, end = node.start_byte, node.end_byte
+        if start == end:
+            continue  # MISSING placeholders
+        if start == last_end:
+            groups[-1].append(node)
+        else:
+            groups.append([node])
+        last_end = end
+    return groups
+
+
+def _find_substitutions(nodes: list[Node]) -> list[Node]:
+    """Outermost $(...), `...` and <(...) below nodes, in source order."""
+    found: list[Node] = []
+    work = list(reversed(nodes))
+    while work:
+        node = work.pop()
+        if node.type in _SUBSTITUTIONS:
+            found.append(node)
+        elif node.child_count:
+            work.extend(reversed(node.children))
+    return found
+
+
+def _test_leaves(node: Node) -> list[Node]:
+    """`[ ! -f x ]` as argv nodes: tree-sitter nests them in expressions."""
+    leaves: list[Node] = []
+    work = list(reversed(node.children))
+    while work:
+        kid = work.pop()
+        if kid.type.endswith("_expression"):
+            work.extend(reversed(kid.children))
+        elif kid.type not in ("ERROR", "comment"):
+            leaves.append(kid)
+    return leaves
+
+
+def _sets_errexit(argv: tuple[Word, ...]) -> bool:
+    """`set -e`, `set -eux`, `set -euo pipefail`, `set -o errexit`."""
+    if not argv or argv[0].text != "set" or not argv[0].is_literal:
+        return False
+    args = [word.text for word in argv[1:]]
+    index = 0
+    while index < len(args) and args[index].startswith("-") and args[index] not in ("-", "--"):
+        letters = args[index][1:]
+        named = args[index + 1] if "o" in letters and index + 1 < len(args) else ""
+        if "e" in letters or named == "errexit":
+            return True
+        index += 2 if named else 1
+    return False

@@ -1,0 +1,92 @@
+"""Byte counts that know how sure they are, and size-argument parsing."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Confidence(IntEnum):
+    EXACT = 0       # from arguments or the build context
+    ESTIMATED = 1   # from the knowledge base
+    UNKNOWN = 2     # bytes is a lower bound
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    bytes: int
+    confidence: Confidence
+
+    def __add__(self, other: Size) -> Size:
+        return Size(self.bytes + other.bytes, max(self.confidence, other.confidence))
+
+    @property
+    def known(self) -> bool:
+        return self.confidence is not Confidence.UNKNOWN
+
+    def as_json(self) -> int | None:
+        """Bytes, or None when nothing at all is known."""
+        return None if not self.known and self.bytes == 0 else self.bytes
+
+
+ZERO = Size(0, Confidence.EXACT)
+UNKNOWN = Size(0, Confidence.UNKNOWN)
+
+
+def exact(count: int) -> Size:
+    return Size(count, Confidence.EXACT)
+
+
+def estimated(count: int) -> Size:
+    return Size(count, Confidence.ESTIMATED)
+
+
+def total(sizes) -> Size:
+    result = ZERO
+    for size in sizes:
+        result = result + size
+    return result
+
+
+_SIZE = re.compile(r"([0-9]+)([A-Za-z]*)")
+# coreutils (fallocate, truncate, head): K = KiB, KB = 1000; iB suffixes spelled out.
+_UNIT = {"": 1, "b": 512, "k": 1024, "kib": 1024, "kb": 1000, "m": 1024 ** 2, "mib": 1024 ** 2,
+         "mb": 1000 ** 2, "g": 1024 ** 3, "gib": 1024 ** 3, "gb": 1000 ** 3, "t": 1024 ** 4,
+         "tib": 1024 ** 4, "tb": 1000 ** 4}
+# dd: c=1, w=2, b=512, kB=1000, K=1024, M/xM=1024^2, MB=1000^2 ...
+_DD_UNIT = dict(_UNIT, c=1, w=2)
+
+
+def parse_size(text: str, dd: bool = False) -> int | None:
+    """'1M' → 1048576; dd also multiplies with 'x' (bs=1Kx2). None when unreadable."""
+    product = 1
+    for factor in text.split("x") if dd else [text]:
+        match = _SIZE.fullmatch(factor)
+        if not match:
+            return None
+        unit = (_DD_UNIT if dd else _UNIT).get(match.group(2).lower())
+        if unit is None:
+            return None
+        product *= int(match.group(1)) * unit
+    return product
+
+
+def human(count: int) -> str:
+    """4194304 → '4.0 MiB'."""
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{count} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{count} B"  # unreachable, keeps pylint's inconsistent-return quiet
+
+
+def describe(size: Size) -> str:
+    """How a report says a size: '4.0 MiB', '~19.0 MiB', '≥ 1.0 MiB', 'unknown'."""
+    if size.confidence is Confidence.UNKNOWN:
+        return f"≥ {human(size.bytes)}" if size.bytes else "unknown"
+    return ("~" if size.confidence is Confidence.ESTIMATED else "") + human(size.bytes)

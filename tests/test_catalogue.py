@@ -1,0 +1,49 @@
+"""Every example in the rule catalogue runs: bad examples raise their rule,
+good and fixed ones do not, and each rule's message fills its template."""
+from pathlib import Path
+
+import pytest
+
+from dlayerlint.analysis import analyze
+from dlayerlint.catalogue import SEVERITIES, find_rule, rules
+from dlayerlint.context import BuildContext
+
+EXAMPLES = [(rule.id, index, example) for rule in rules().values()
+            for index, example in enumerate(rule.examples)]
+
+
+def lint_example(example, tmp_path: Path):
+    for name, size in example.context.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(example.dockerfile)
+    return analyze(example.dockerfile, dockerfile, BuildContext(tmp_path))
+
+
+@pytest.mark.parametrize("rule_id,index,example", EXAMPLES,
+                         ids=[f"{r}-{e.kind}-{i}" for r, i, e in EXAMPLES])
+def test_example(rule_id, index, example, tmp_path):
+    del index
+    analysis = lint_example(example, tmp_path)
+    assert not analysis.errors
+    fired = [f for f in analysis.findings if f.rule.id == rule_id]
+    if example.kind == "bad":
+        assert fired, f"{rule_id} did not fire on its bad example"
+        assert all("{" not in f.message for f in fired)
+    else:
+        assert not fired, [f.message for f in fired]
+
+
+def test_every_rule_has_bad_and_good_examples_and_valid_metadata():
+    assert list(rules()) == sorted(rules())
+    for rule in rules().values():
+        kinds = {example.kind for example in rule.examples}
+        assert {"bad", "good"} <= kinds, rule.id
+        assert rule.severity in SEVERITIES
+        assert rule.name == rule.name.lower() and " " not in rule.name
+
+
+def test_rules_are_found_by_id_or_name():
+    assert find_rule("dll101") is find_rule("removed-in-later-layer") is rules()["DLL101"]
+    assert find_rule("nope") is None
+    assert "Bad:" in rules()["DLL103"].explain()
