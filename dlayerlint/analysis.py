@@ -6,7 +6,6 @@ only in how they present the result.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 from .checks import run_checks
 from .context import BuildContext
@@ -46,17 +45,15 @@ class UnknownTarget(ValueError):
     pass
 
 
-def analyze(text: str, path: Path | None = None, context: BuildContext | None = None,
+def analyze(text: str, context: BuildContext | None = None,
             build_args: Mapping[str, str] | None = None, target: str | None = None) -> Analysis:
-    """Lint one Dockerfile's text; `path` only names it (and finds its context)."""
+    """Lint one Dockerfile's text; without a context, COPY sizes are unknown."""
     dockerfile = parse(text)
     index = target_index(dockerfile, target)
     if target is not None and index is None and dockerfile.stages:
         raise UnknownTarget(f"no build stage named '{target}'")
     if index is None:
         return Analysis(dockerfile, list(dockerfile.errors), None, [], [])
-    if context is None and path is not None and path.parent.is_dir():
-        context = BuildContext(path.parent, dockerfile=path)
     replayer = Replayer(dockerfile, knowledge(), context, build_args or {})
     run = replayer.run(index)
     analysis = Analysis(dockerfile, list(dockerfile.errors), run, layer_reports(run), [])

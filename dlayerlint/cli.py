@@ -13,7 +13,7 @@ from pathlib import Path
 from . import __version__
 from .analysis import UnknownTarget, analyze
 from .catalogue import find_rule, rules
-from .context import BuildContext
+from .context import BuildContext, PatternError
 from .report import FORMATS, FileResult, render
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -67,14 +67,23 @@ def _read(path: Path) -> str:
         raise UsageError(f"not UTF-8 text: byte 0x{data[error.start]:02x} on line {line}") from error
 
 
-def _check_file(name: str, args: argparse.Namespace, context: BuildContext | None) -> FileResult:
+def _context(path: Path, root: str | None) -> BuildContext | None:
+    """The build context: --context, or the Dockerfile's folder."""
+    folder = Path(root) if root is not None else path.parent
+    return BuildContext(folder, dockerfile=path) if folder.is_dir() else None
+
+
+def _check_file(name: str, args: argparse.Namespace) -> FileResult:
     path = Path(name)
     try:
         text = _read(path)
+        context = _context(path, args.context)
     except UsageError as error:
         return FileResult(name, error=str(error))
+    except PatternError as error:
+        return FileResult(name, error=f".dockerignore: {error}")
     try:
-        analysis = analyze(text, path, context, dict(args.build_arg), args.target)
+        analysis = analyze(text, context, dict(args.build_arg), args.target)
     except UnknownTarget as error:
         return FileResult(name, error=str(error))
     except RecursionError:
@@ -83,14 +92,10 @@ def _check_file(name: str, args: argparse.Namespace, context: BuildContext | Non
 
 
 def _check(args: argparse.Namespace) -> int:
-    context = None
-    if args.context is not None:
-        root = Path(args.context)
-        if not root.is_dir():
-            print(f"dlayerlint: --context {args.context}: not a directory", file=sys.stderr)
-            return EXIT_ERROR
-        context = BuildContext(root)
-    results = [_check_file(name, args, context) for name in args.files]
+    if args.context is not None and not Path(args.context).is_dir():
+        print(f"dlayerlint: --context {args.context}: not a directory", file=sys.stderr)
+        return EXIT_ERROR
+    results = [_check_file(name, args) for name in args.files]
     sys.stdout.write(render(results, args.format, args.layers))
     if any(result.failed for result in results):
         return EXIT_ERROR

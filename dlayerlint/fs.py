@@ -11,9 +11,11 @@ Each `Version` (bytes a layer holds for a path) ends either visible in the
 final filesystem or stranded by exactly one `Event`, so per-layer stranded
 bytes add up to the image total with nothing counted twice.
 
-A directory may hold a `BLOB`: contents whose file names we do not know (the
-apt lists, a git checkout, an extracted archive). Recursive operations and a
-`*` glob reach it; a named path does not.
+A directory may hold BLOBs: contents whose file names we do not know (the
+apt lists, a git checkout, an extracted archive), one per layer that added
+some, since a later layer adding more (another `apt-get update`, more wheels
+in the pip cache) need not replace what an earlier one left. Recursive
+operations and a `*` glob reach them; a named path does not.
 """
 from __future__ import annotations
 
@@ -108,8 +110,12 @@ def has_glob(component: str) -> bool:
     return any(char in component for char in "*?[")
 
 
+def is_blob(name: str) -> bool:
+    return name.startswith(BLOB)
+
+
 def _matches(name: str, pattern: str) -> bool:
-    if name == BLOB:
+    if is_blob(name):
         return pattern == "*"
     if name.startswith(".") and not pattern.startswith("."):
         return False  # the shell's * does not match dot files
@@ -198,14 +204,15 @@ class SymbolicFS:
         return node.version
 
     def add_blob(self, directory: str, size: Size, origin: Origin, tags: frozenset[str] = frozenset()) -> None:
-        """Contents of unknown names under a directory; sizes add up."""
+        """Contents of unknown names under a directory; a layer's sizes add up."""
         self.ensure_dir(directory, created=True)
-        node = self.lookup(posixpath.join(directory, BLOB))
-        if node is not None and node.version is not None and node.version.layer == origin.layer:
+        path = posixpath.join(directory, f"{BLOB}{origin.layer}")
+        node = self.lookup(path)
+        if node is not None and node.version is not None:
             node.version.size = node.version.size + size
             node.version.tags |= tags
             return
-        self.write(posixpath.join(directory, BLOB), size, origin, tags)
+        self.write(path, size, origin, tags)
 
     def append(self, path: str, extra: Size, origin: Origin) -> Version:
         node = self.lookup(path)
@@ -259,6 +266,16 @@ class SymbolicFS:
                 self.ensure_dir(target, created=True)
             elif source.version is not None:
                 self.write(target, source.version.size, origin, source.version.tags)
+
+    def demote_to_dir(self, path: str, child: str) -> None:
+        """What we took for a file at `path` was a directory: its bytes sit in `child`."""
+        node = self.lookup(path)
+        if node is None or node.is_dir:
+            return
+        inner = Node(child, node, version=node.version)
+        if inner.version is not None:
+            inner.version.path = posixpath.join(path, child)
+        node.version, node.children = None, {child: inner}
 
     # -- bookkeeping ---------------------------------------------------------------
 

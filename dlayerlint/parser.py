@@ -2,15 +2,17 @@
 
 Written here rather than taken from dockerfile-parse, which is wrong on
 heredocs, blank lines and comments inside continuations, a continuation at the
-end of the file, and has no columns (FACTS.md). What BuildKit does and we do:
+end of the file, and has no columns (FACTS.md). What BuildKit does and we do
+(tests/test_parser_corpus.py checks it against BuildKit's own parser):
 - parser directives (`# syntax=`, `# escape=`, `# check=`) only at the top;
-- a line ending in the escape character (then blanks) continues; blank lines
-  and comment lines inside a continuation are skipped; the pieces are joined
-  with nothing in between;
-- heredocs (`<<EOF`, `<<-EOF`, `<<"EOF"`) in RUN, COPY and ADD; bodies follow
-  the instruction's last line;
+- a line ending in the escape character (then blanks) continues, unless that
+  character is itself escaped; blank lines and comment lines inside a
+  continuation are skipped; the pieces are joined with nothing in between;
+- heredocs (`<<EOF`, `<<-EOF`, `<<"EOF"`) in RUN, COPY and ADD (also under
+  ONBUILD), found as BuildKit finds them: shell words that start with `<<`;
+  bodies follow the instruction's last line;
 - `--flag[=value]` words lead the arguments of FROM, RUN, COPY, ADD and
-  HEALTHCHECK; a JSON array is the exec form.
+  HEALTHCHECK, quotes and backslashes removed; a JSON array is the exec form.
 """
 from __future__ import annotations
 
@@ -24,17 +26,22 @@ KEYWORDS = frozenset({
     "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK",
     "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
 })
+LOWER_KEYWORDS = frozenset(keyword.lower() for keyword in KEYWORDS)
 FLAGGED = frozenset({"FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"})
 HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 EXEC_FORM_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME", "HEALTHCHECK"})
 
-DIRECTIVE = re.compile(r"#[ \t]*([A-Za-z][A-Za-z0-9]*)[ \t]*=[ \t]*(.*?)[ \t]*$")
+# Go's unicode.IsSpace, which BuildKit trims with (Python's isspace adds \x1c-\x1f).
+GO_SPACE = ("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+            "\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+# BuildKit reads flags byte by byte, so only ASCII blanks separate them.
+ASCII_SPACE = "\t\n\v\f\r "
+DIRECTIVE = re.compile(r"([A-Za-z][A-Za-z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*")
 KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
-KEYWORD_WORD = re.compile(r"(\S+)([ \t]*)")
-FLAG_WORD = re.compile(r"--([A-Za-z][A-Za-z0-9-]*)(?:=((?:\"[^\"]*\"|'[^']*'|\S)*))?(?:[ \t]+|$)")
-# Quoted strings are consumed first so that `echo '<<EOF'` is no heredoc; `<<<` is a here-string.
-HEREDOC_MARK = re.compile(
-    r"'[^']*'|\"(?:\\.|[^\"\\])*\"|(?<!<)\d*<<(?!<)(-?)[ \t]*(['\"]?)([A-Za-z0-9_.\-]+)\2")
+KEYWORD_WORD = re.compile(r"[^\t\v\f\r ]+")   # BuildKit splits the keyword off at [\t\v\f\r ]
+HEALTHCHECK_TYPE = re.compile(r"[^\t\n\v\f\r ]*[\t\n\v\f\r ]*")
+# A shell word that opens a heredoc; current BuildKit allows blanks after `<<` (moby/buildkit#5817).
+HEREDOC_WORD = re.compile(r"([0-9]*)<<(-?)[\t\n\f\r ]*([^<]*)")
 
 
 class _Lines:
@@ -45,7 +52,7 @@ class _Lines:
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
-        self.lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+        self.lines = [line.rstrip("\r") for line in lines]
         self.index = 0
 
     def done(self) -> bool:
@@ -56,11 +63,17 @@ class _Lines:
 
 
 def _is_blank(line: str) -> bool:
-    return not line.strip()
+    return not line.strip(GO_SPACE)
 
 
 def _is_comment(line: str) -> bool:
-    return line.lstrip(" \t").startswith("#")
+    return line.lstrip(GO_SPACE).startswith("#")
+
+
+def _skip(text: str, position: int, chars: str = GO_SPACE) -> int:
+    while position < len(text) and text[position] in chars:
+        position += 1
+    return position
 
 
 class _Parser:  # pylint: disable=too-few-public-methods
@@ -70,7 +83,7 @@ class _Parser:  # pylint: disable=too-few-public-methods
         self.comments: list[Comment] = []
         self.errors: list[ParseError] = []
         self.escape = "\\"
-        self.continuation = re.compile(r"\\[ \t]*$")
+        self.continuation = re.compile(r"(?<!\\)\\[ \t]*$")
 
     def parse(self) -> Dockerfile:
         self._read_directives()
@@ -91,16 +104,13 @@ class _Parser:  # pylint: disable=too-few-public-methods
     # -- directives and comments -------------------------------------------------
 
     def _read_directives(self) -> None:
-        seen_other = False
         while not self.src.done():
             line = self.src.current()
-            match = DIRECTIVE.match(line.strip())
-            if not match or seen_other:
-                break
-            name = match.group(1).lower()
+            body = line.lstrip(GO_SPACE)
+            match = DIRECTIVE.fullmatch(body[1:].lstrip(GO_SPACE)) if body.startswith("#") else None
+            name = match.group(1).lower() if match else None
             if name not in KNOWN_DIRECTIVES:
-                seen_other = True  # an unknown directive-like comment ends the directives
-                break
+                break  # the first other line, an unknown directive included, ends the directives
             if name in self.directives:
                 self.errors.append(ParseError(self.src.index + 1, 1, f"only one '{name}' parser directive can be used"))
             self.directives[name] = match.group(2)
@@ -111,10 +121,12 @@ class _Parser:  # pylint: disable=too-few-public-methods
             self.errors.append(ParseError(1, 1, f"invalid escape token '{escape}': it must be \\ or `"))
             escape = "\\"
         self.escape = escape
-        self.continuation = re.compile(re.escape(escape) + r"[ \t]*$")
+        # An escaped escape character at the end of a line does not continue it.
+        token = re.escape(escape)
+        self.continuation = re.compile(f"(?<!{token}){token}[ \\t]*$")
 
     def _add_comment(self, line: str) -> None:
-        stripped = line.lstrip(" \t")
+        stripped = line.lstrip(GO_SPACE)
         column = len(line) - len(stripped) + 1
         self.comments.append(Comment(self.src.index + 1, column, stripped[1:].strip()))
 
@@ -126,7 +138,7 @@ class _Parser:  # pylint: disable=too-few-public-methods
         segments: list[tuple[int, int, int]] = []
         offset = 0
         line = self.src.current()
-        column = len(line) - len(line.lstrip(" \t")) + 1
+        column = len(line) - len(line.lstrip(GO_SPACE)) + 1
         text = line[column - 1:]
         last_line = self.src.index + 1
         while True:
@@ -141,7 +153,8 @@ class _Parser:  # pylint: disable=too-few-public-methods
                 break
             self._skip_continuation_fillers()
             if self.src.done():
-                break  # BuildKit ends the instruction at end of file
+                last_line = len(self.src.lines)  # BuildKit ends it at end of file, fillers included
+                break
             text, column = self.src.current(), 1
         return "".join(pieces), TextMap(tuple(segments), offset), last_line
 
@@ -156,44 +169,43 @@ class _Parser:  # pylint: disable=too-few-public-methods
 
     def _read_instruction(self, index: int) -> Instruction | None:
         joined, text_map, last_line = self._read_logical_line()
-        match = KEYWORD_WORD.match(joined)
-        if match is None:  # cannot happen for a non-blank line, but never raise
-            return None
-        keyword = match.group(1).upper()
-        keyword_span = text_map.span(0, len(match.group(1)))
-        position = match.end()
-        if keyword not in KEYWORDS:
-            start = text_map.position(0)
-            self.errors.append(ParseError(start.line, start.column, f"unknown instruction: {match.group(1)}"))
+        joined = joined.rstrip(GO_SPACE)
+        # BuildKit starts the instruction on its first line, even one that is only a continuation.
+        start = Position(*text_map.segments[0][1:])
+        # A continuation line keeps its indent, so a lone first `\\` leaves blanks before the keyword.
+        match = KEYWORD_WORD.match(joined, _skip(joined, 0))
+        keyword = _keyword(match.group()) if match else None
+        if match is None or keyword is None:
+            message = f"unknown instruction: {match.group()}" if match else "a line continuation with no instruction"
+            self.errors.append(ParseError(start.line, start.column, message))
             return None
         flags: list[Flag] = []
         if keyword in FLAGGED:
-            position = _read_flags(joined, position, text_map, flags)
-        arguments = joined[position:].rstrip(" \t")
-        arguments_map = text_map.shifted(position)
+            position = _read_flags(joined, match.end(), text_map, flags)
+        else:
+            position = _skip(joined, match.end())
+        arguments = joined[position:]
         heredocs: tuple[Heredoc, ...] = ()
-        if keyword in HEREDOC_KEYWORDS:
-            heredocs = self._read_heredocs(arguments, last_line)
+        if _may_hold_heredocs(keyword, arguments):
+            heredocs = self._read_heredocs(joined, last_line)
         end_line = heredocs[-1].span.end.line if heredocs else last_line
         end_column = len(self.src.lines[end_line - 1]) + 1
-        start = text_map.position(0)
         return Instruction(
             keyword=keyword,
             span=Span(start, Position(end_line, end_column)),
-            keyword_span=keyword_span,
+            keyword_span=text_map.span(match.start(), match.end()),
             flags=tuple(flags),
             arguments=arguments,
-            arguments_map=arguments_map,
+            arguments_map=text_map.shifted(position),
             exec_form=_exec_form(keyword, arguments),
             heredocs=heredocs,
             index=index,
         )
 
-    def _read_heredocs(self, arguments: str, last_line: int) -> tuple[Heredoc, ...]:
-        marks = [m for m in HEREDOC_MARK.finditer(arguments) if m.group(3)]
+    def _read_heredocs(self, joined: str, last_line: int) -> tuple[Heredoc, ...]:
         heredocs = []
-        for mark in marks:
-            heredoc = self._read_heredoc_body(mark.group(3), bool(mark.group(1)), not mark.group(2), last_line)
+        for delimiter, strip_tabs, expand in _heredoc_marks(joined):
+            heredoc = self._read_heredoc_body(delimiter, strip_tabs, expand, last_line)
             if heredoc is None:
                 break
             heredocs.append(heredoc)
@@ -248,29 +260,284 @@ class _Parser:  # pylint: disable=too-few-public-methods
         return Stage(index=index, base=base, name=name, from_instruction=instruction)
 
 
+def _keyword(word: str) -> str | None:
+    # BuildKit compares strings.ToLower(word), which maps İ to i (Python's lower() gives two characters).
+    lowered = word.replace("\u0130", "i").lower()
+    return lowered.upper() if lowered in LOWER_KEYWORDS else None
+
+
+# -- flags ---------------------------------------------------------------------------
+
+
 def _read_flags(joined: str, position: int, text_map: TextMap, flags: list[Flag]) -> int:
-    while True:
-        match = FLAG_WORD.match(joined, position)
-        if match is None:
-            return position
-        value = match.group(2)
-        if value is not None and len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        end = match.end(2) if match.group(2) is not None else match.end(1)
-        flags.append(Flag(match.group(1).lower(), value, text_map.span(position, end)))
-        position = match.end()
+    """BuildKit's extractBuilderFlags: words starting with `--` are flags; a bare
+    `--` ends them. Returns where the arguments start."""
+    position = _skip(joined, position, ASCII_SPACE)
+    while joined.startswith("--", position):
+        word, end = _flag_word(joined, position)
+        if word == "--":
+            break
+        name, equals, value = word[2:].partition("=")
+        flags.append(Flag(name, value if equals else None, text_map.span(position, end)))
+        position = _skip(joined, end, ASCII_SPACE)
+    else:
+        end = position
+    return _skip(joined, end)
+
+
+def _flag_word(text: str, position: int) -> tuple[str, int]:
+    """One flag word: quotes removed, a backslash keeps the next character
+    (a quote left open runs to the end of the line, as in BuildKit)."""
+    word: list[str] = []
+    quote = ""
+    while position < len(text):
+        char = text[position]
+        position += 1
+        if not quote and char in ASCII_SPACE:
+            return "".join(word), position - 1
+        if char == quote:
+            quote = ""
+        elif not quote and char in "'\"":
+            quote = char
+        elif char == "\\":
+            if position < len(text):
+                word.append(text[position])
+                position += 1
+        else:
+            word.append(char)
+    return "".join(word), position
+
+
+# -- exec form -----------------------------------------------------------------------
 
 
 def _exec_form(keyword: str, arguments: str) -> tuple[str, ...] | None:
+    if keyword == "HEALTHCHECK":  # HEALTHCHECK CMD [...]: the JSON follows the type word
+        match = HEALTHCHECK_TYPE.match(arguments)
+        arguments = arguments[match.end():].lstrip(GO_SPACE) if match.group() else ""
     if keyword not in EXEC_FORM_KEYWORDS or not arguments.startswith("["):
         return None
-    try:
+    try:  # json.loads refuses trailing text, as BuildKit does since moby/buildkit#5107
         value = json.loads(arguments)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(value)
     return None
+
+
+# -- heredocs ------------------------------------------------------------------------
+
+
+def _may_hold_heredocs(keyword: str, arguments: str) -> bool:
+    """RUN, COPY and ADD in shell form, directly or under ONBUILD."""
+    if keyword == "ONBUILD":
+        match = KEYWORD_WORD.match(arguments)
+        keyword = (_keyword(match.group()) or "") if match else ""
+        arguments = arguments[_read_flags(arguments, match.end() if match else 0, TextMap(((0, 1, 1),), 0), []):]
+        return keyword in HEREDOC_KEYWORDS and _exec_form(keyword, arguments) is None
+    return keyword in HEREDOC_KEYWORDS and _exec_form(keyword, arguments) is None and "<<" in arguments
+
+
+def _heredoc_marks(joined: str) -> list[tuple[str, bool, bool]]:
+    """(delimiter, strip_tabs, expand) of each heredoc the line opens.
+
+    Like BuildKit: the whole line is split into shell words (quotes and
+    escapes kept, unset variables left as written) and each word matching
+    `[fd]<<[-]word` opens one; a line the lexer cannot split opens none."""
+    try:
+        words = _ShellLexer(joined, raw_quotes=True, raw_escapes=True).words()
+    except _LexError:
+        return []
+    marks = []
+    for word in words:
+        match = HEREDOC_WORD.fullmatch(word)
+        name = _heredoc_name(match.group(3)) if match and match.group(3) else None
+        if name is not None:
+            marks.append((name[0], match.group(2) == "-", name[1]))
+    return marks
+
+
+def _heredoc_name(rest: str) -> tuple[str, bool] | None:
+    """The delimiter with quotes removed, and whether the body expands (no
+    quotes were removed); None when it is not one shell word."""
+    try:
+        cooked = _ShellLexer(rest, raw_quotes=False, raw_escapes=False).words()
+        raw = _ShellLexer(rest, raw_quotes=True, raw_escapes=False).words()
+    except _LexError:
+        return None
+    if len(cooked) != 1 or len(raw) != 1:
+        return None
+    quotes = sum(cooked[0].count(q) for q in "'\"") == sum(raw[0].count(q) for q in "'\"")
+    return cooked[0], quotes
+
+
+class _LexError(ValueError):
+    pass
+
+
+class _Words:
+    """BuildKit's wordsStruct: splits on blanks, except raw (quoted) text."""
+
+    def __init__(self) -> None:
+        self.word = ""
+        self.words: list[str] = []
+
+    def add(self, text: str) -> None:
+        for char in text:
+            if char not in GO_SPACE:
+                self.word += char
+            elif self.word:
+                self.words.append(self.word)
+                self.word = ""
+
+    def add_raw(self, text: str) -> None:
+        self.word += text
+
+    def done(self) -> list[str]:
+        if self.word:
+            self.words.append(self.word)
+            self.word = ""
+        return self.words
+
+
+class _ShellLexer:
+    """BuildKit's shell.Lex as its heredoc detection runs it: backslash
+    escapes, no variable set and unset ones left as written."""
+
+    def __init__(self, text: str, raw_quotes: bool, raw_escapes: bool) -> None:
+        self.text = text
+        self.position = 0
+        self.raw_quotes = raw_quotes
+        self.raw_escapes = raw_escapes
+
+    def words(self) -> list[str]:
+        return self._until("", self.raw_escapes)[1]
+
+    def _peek(self) -> str:
+        return self.text[self.position] if self.position < len(self.text) else ""
+
+    def _take(self) -> str:
+        char = self._peek()
+        self.position += bool(char)
+        return char
+
+    def _until(self, stop: str, raw_escapes: bool) -> tuple[str, list[str]]:
+        """processStopOn: the text up to `stop` (consumed) and its words."""
+        saved, self.raw_escapes = self.raw_escapes, raw_escapes
+        try:
+            result: list[str] = []
+            words = _Words()
+            while char := self._peek():
+                if char == stop:
+                    self._take()
+                    return "".join(result), words.done()
+                result.append(self._part(char, words))
+            if stop:
+                raise _LexError(f"no closing {stop}")
+            return "".join(result), words.done()
+        finally:
+            self.raw_escapes = saved
+
+    def _part(self, char: str, words: _Words) -> str:
+        if char == "$":
+            part = self._dollar()
+            words.add(part)
+        elif char in "'\"<":
+            part = self._single() if char == "'" else self._double() if char == '"' else self._angle()
+            words.add_raw(part)
+        else:
+            part = self._plain(words)
+        return part
+
+    def _plain(self, words: _Words) -> str:
+        char = self._take()
+        if char != "\\":
+            words.add(char)
+            return char
+        kept = char if self.raw_escapes else ""
+        words.add_raw(kept)
+        char = self._take()
+        if char:
+            words.add_raw(char)
+        return kept + char
+
+    def _single(self) -> str:
+        opening = self._take()
+        out = [opening] if self.raw_quotes else []
+        while (char := self._take()) != "'":
+            if not char:
+                raise _LexError("no closing '")
+            out.append(char)
+        return "".join(out) + ("'" if self.raw_quotes else "")
+
+    def _double(self) -> str:
+        opening = self._take()
+        out = [opening] if self.raw_quotes else []
+        while (char := self._peek()) != '"':
+            if not char:
+                raise _LexError('no closing "')
+            if char == "$":
+                out.append(self._dollar())
+                continue
+            self.position += 1
+            if char == "\\":
+                if self.raw_escapes:
+                    out.append(char)
+                if self._peek() and self._peek() in '"$\\':
+                    char = self._take()
+            out.append(char)
+        self.position += 1
+        return "".join(out) + ('"' if self.raw_quotes else "")
+
+    def _angle(self) -> str:
+        """`<<` keeps the blanks after it in its word (current BuildKit)."""
+        self._take()
+        if self._peek() != "<":
+            return "<"
+        self._take()
+        start = self.position
+        self.position = _skip(self.text, start, " \t")
+        return "<<" + self.text[start:self.position]
+
+    def _dollar(self) -> str:
+        self._take()
+        if self._peek() != "{":
+            return "$" + self._name()
+        self._take()
+        if self._peek() in ("", "{", "}", ":"):
+            raise _LexError("bad substitution")
+        name = self._name()
+        char = self._take()
+        if char == "}":
+            return "${" + name + "}"
+        modifier = char
+        if char == ":":
+            char = self._take()
+            modifier += char
+        if modifier.startswith(":") or (char and char in "+-?#%"):
+            word = self._until("}", char in "#%" and bool(char))[0]
+            return "${" + name + modifier + word + "}"
+        if char == "/":
+            if self._peek() == "/":
+                self._take()
+            pattern = self._until("/", True)[0]
+            return "${" + name + "/" + pattern + "/" + self._until("}", True)[0] + "}"
+        raise _LexError(f"unsupported modifier {modifier!r}")
+
+    def _name(self) -> str:
+        char = self._peek()
+        if char.isdecimal():
+            start = self.position
+            while self._peek().isdecimal():
+                self.position += 1
+            return self.text[start:self.position]
+        if char and char in "@*#?-$!0":
+            return self._take()
+        start = self.position
+        while (char := self._peek()) and (char.isalpha() or char.isdecimal() or char == "_"):
+            self.position += 1
+        return self.text[start:self.position]
 
 
 def _heredoc(delimiter: str, body: list[str], first: int, after: int, expand: bool,

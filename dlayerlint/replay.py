@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .commands import CommandRunner, Invocation, StageFacts
-from .context import BuildContext
+from .context import BuildContext, has_wildcards
 from .expand import expand_word, parse_assignments, split_words
 from .fs import Origin, SymbolicFS
 from .knowledge import Knowledge
@@ -57,6 +57,9 @@ class StageRun:
     facts: StageFacts
     layers: list[Layer]
     state: BuildState
+    # file destinations of single-source COPYs → the source's name; a second
+    # COPY of another name to the same path shows that path is a directory
+    copied_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -109,7 +112,8 @@ class Replayer:
         if parent is not None and parent < stage.index:
             run = self._replay(self.dockerfile.stages[parent])
             run = StageRun(stage, None, run.fs, run.facts, list(run.layers),
-                           BuildState(dict(run.state.env), run.state.workdir, run.state.user, run.state.shell))
+                           BuildState(dict(run.state.env), run.state.workdir, run.state.user, run.state.shell),
+                           run.copied_names)
         else:
             family = self.knowledge.base_family(reference or "")
             run = StageRun(stage, reference, SymbolicFS(), StageFacts(family), [],
@@ -188,12 +192,18 @@ class Replayer:
         if destination is None:
             layer.unknown.append("destination depends on an unknown variable")
             return
-        target = posixpath.join(state.workdir, destination)
+        target = posixpath.normpath(posixpath.join(state.workdir, destination))
+        single = sources[0] if len(sources) == 1 and sources[0] is not None else None
+        name = posixpath.basename(posixpath.normpath(single)) if single else None
+        if name and run.copied_names.get(target, name) != name:
+            run.fs.demote_to_dir(target, run.copied_names.pop(target))
         into_dir = destination.endswith("/") or len(sources) > 1 or run.fs.is_dir(target) \
             or any(s is not None and _has_wildcard(s) for s in sources)
         copier = _Copier(self, instruction, run, layer, origin)
         for source in sources:
-            copier.copy(source, posixpath.normpath(target) if target != "/" else "/", into_dir)
+            copier.copy(source, target, into_dir)
+        if name and not into_dir and not run.fs.is_dir(target):
+            run.copied_names[target] = name
 
 
 class _Copier:  # pylint: disable=too-few-public-methods
@@ -280,28 +290,35 @@ class _Copier:  # pylint: disable=too-few-public-methods
     def _from_context(self, source: str, target: str, into_dir: bool) -> None:
         context = self.replayer.context
         if context is None:
-            self._unknown(f"{source}: no build context", target)
+            self._without_context(source, target, into_dir)
             return
-        excludes = self.instruction.flag_values("exclude")
-        if self.instruction.keyword == "ADD":
-            members = context.archive_entries(source)
-            if members is not None:
-                self.run.fs.ensure_dir(target, created=True)
-                for member in members:
-                    self._place(posixpath.join(target, member.rel), member.size, member.is_dir)
-                return
-        matches = context.match(source, excludes)
-        if not matches:
+        matches = context.match(source, self.instruction.flag_values("exclude"))
+        if not matches and not has_wildcards(source):   # a wildcard may match nothing
             self.layer.unknown.append(f"{source} is not in the build context (the build would fail)")
             return
         for match in matches:
-            if match.is_dir:
+            members = context.archive_entries(match.source) \
+                if self.instruction.keyword == "ADD" and not match.is_dir else None
+            if members is not None:   # ADD unpacks local archives
+                self.run.fs.ensure_dir(target, created=True)
+                for member in members:
+                    self._place(posixpath.join(target, member.rel), member.size, member.is_dir)
+            elif match.is_dir:
                 self.run.fs.ensure_dir(target, created=True)
                 for entry in match.entries:
                     self._place(posixpath.join(target, entry.rel) if entry.rel else target, entry.size, entry.is_dir)
             else:
                 name = posixpath.basename(match.source)
                 self._place(posixpath.join(target, name) if into_dir else target, match.entries[0].size, False)
+
+    def _without_context(self, source: str, target: str, into_dir: bool) -> None:
+        """A named source still lands at a known path, of unknown size."""
+        self.layer.unknown.append(f"{source}: no build context")
+        name = posixpath.basename(posixpath.normpath(source))
+        if _has_wildcard(source) or source.endswith("/") or name in (".", "", ".."):
+            self.run.fs.add_blob(target, UNKNOWN, self.origin)
+        else:
+            self._write(posixpath.join(target, name) if into_dir else target, UNKNOWN, name)
 
     def _place(self, path: str, size: int, is_dir: bool) -> None:
         if is_dir:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import tree_sitter_bash
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Language, Node, Parser, Tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +100,7 @@ class Script:
 
 # Nesting beyond this (subshells, substitutions) is reported in errors rather
 # than walked: every level copies the raw text of the levels below it.
-MAX_DEPTH = 100
+_MAX_DEPTH = 100
 
 _REDIRECTS = frozenset({"file_redirect", "herestring_redirect", "heredoc_redirect"})
 _SUBSTITUTIONS = frozenset({"command_substitution", "process_substitution"})
@@ -146,6 +146,7 @@ _TILDE = re.compile(r"~[\w.+-]*")
 _HEX = re.compile(r"[0-9a-fA-F]{1,8}")
 _OCTAL = re.compile(r"[0-7]{1,3}")
 _BACKTICK_SPACE = re.compile(r"`[ \t]")
+_ASCII_ONLY = bytes(range(128)) + b":" * 128  # ":" is a plain word character
 _ANSI_SIMPLE = {
     "n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f",
     "v": "\v", "e": "\x1b", "E": "\x1b", "\\": "\\", "'": "'", '"': '"',
@@ -156,6 +157,9 @@ _UNQUOTED_METHODS = {
     "'": "_single", '"': "_open_dquote", "\\": "_escape", "$": "_dollar",
     "*": "_glob", "?": "_glob", "[": "_glob", "~": "_tilde",
 }
+
+
+_SET = (Part("text", "set", False),)
 
 
 @functools.cache
@@ -185,13 +189,21 @@ def parse_script(body: str) -> Script:
 class _Source:
     """The body plus a byte -> character offset table (non-ASCII only)."""
 
-    __slots__ = ("text", "data", "table")
+    __slots__ = ("text", "data", "table", "ascii")
 
     def __init__(self, text: str) -> None:
         self.text = text
         # surrogatepass: str bodies decoded with surrogateescape must not raise
         self.data = text.encode("utf-8", "surrogatepass")
-        self.table = None if text.isascii() else _char_table(text)
+        if text.isascii():
+            self.table, self.ascii = None, self.data
+        else:
+            self.table = _char_table(text)
+            # tree-sitter-bash calls isdigit() on raw code points after "{"
+            # (upstream #337): astral characters read outside the ctype table
+            # and segfault.  Bash treats non-ASCII bytes as word characters, so
+            # tree-sitter gets a same-length ASCII copy; words are cut from text.
+            self.ascii = self.data.translate(_ASCII_ONLY)
 
     def pos(self, byte: int) -> int:
         """Character offset of a tree-sitter byte offset."""
@@ -212,8 +224,8 @@ def _char_table(text: str) -> list[int]:
     return table
 
 
-def _parse(src: _Source) -> Any:
-    tree = _parser().parse(src.data)
+def _parse(src: _Source) -> Tree:
+    tree = _parser().parse(src.ascii)
     if "`" not in src.text or not _BACKTICK_SPACE.search(src.text):
         return tree
     if not _backtick_trouble(tree.root_node, src):
@@ -222,7 +234,7 @@ def _parse(src: _Source) -> Any:
     # "` " -> "$(" and "`" -> ")" keep every offset, so the original text
     # still supplies all raw values.
     fixed = _Source(_rewrite_backticks(src.text))
-    repaired = _parser().parse(fixed.data)
+    repaired = _parser().parse(fixed.ascii)
     return tree if _backtick_trouble(repaired.root_node, fixed) else repaired
 
 
@@ -527,7 +539,7 @@ class _Walker:
             getattr(self, name)(node, ctx)
 
     def _new_scope(self, ctx: _Ctx, node: Node) -> _Ctx | None:
-        if len(ctx.scope) >= MAX_DEPTH:
+        if len(ctx.scope) >= _MAX_DEPTH:
             self.too_deep.add((self.src.pos(node.start_byte), self.src.pos(node.end_byte)))
             return None
         self.next_scope += 1
@@ -618,9 +630,11 @@ class _Walker:
                     for kid in node.children if kid.is_named])
 
     def _function(self, node: Node, ctx: _Ctx) -> None:
-        body = ctx._replace(cond=True)
-        self._push([(self._statement, kid, body) for kid in node.children
-                    if kid.is_named and kid.type != "word"])
+        kids = [kid for kid in node.children if kid.is_named and kid.type != "word"]
+        pend = _Pending()  # `f() { ...; } > log` redirects every call
+        self._take_redirects([kid for kid in kids if kid.type in _REDIRECTS], pend)
+        body = ctx._replace(cond=True, redirs=tuple(pend.redirects) + ctx.redirs)
+        self._push([(self._statement, kid, body) for kid in kids if kid.type not in _REDIRECTS])
 
     # -- simple commands ---------------------------------------------------
 
@@ -643,7 +657,8 @@ class _Walker:
             self._take_command(kids, pend, True)
         elif body is not None:
             self._take(body, pend)
-        self._take_redirects(redirects, pend)
+        if redirects:
+            self._take_redirects(redirects, pend)
         return tasks + self._command_tasks(start, pend, ctx)
 
     def _redirected(self, node: Node, ctx: _Ctx) -> None:
@@ -696,7 +711,8 @@ class _Walker:
                 pend.argv.extend(kid.children)
             elif kind not in ("ERROR", "comment"):
                 pend.argv.append(kid)  # declaration `X=1` stays an argument
-        self._take_redirects(redirects, pend)
+        if redirects:
+            self._take_redirects(redirects, pend)
 
     def _take_redirects(self, nodes: list[Node], pend: _Pending) -> None:
         work = list(reversed(nodes))
@@ -717,7 +733,7 @@ class _Walker:
                 op = op or kid.type
             elif kid.type not in ("ERROR", "comment"):
                 targets.append(kid)
-        groups = _adjacent_groups(targets)
+        groups = _adjacent_groups(targets, self.src.data)
         target = self._word(groups[0], pend.substs) if groups else None
         for group in groups[1:]:  # `cmd > f arg`: tree-sitter hangs arg on the redirect
             pend.argv.extend(group)
@@ -760,7 +776,7 @@ class _Walker:
                 seen_op, op_end = True, kid.end_byte
             elif not name:
                 name = self.src.text_of(kid)
-        groups = _adjacent_groups(value)
+        groups = _adjacent_groups(value, self.src.data)
         if groups:
             word = self._word([n for group in groups for n in group], pend.substs, True)
         else:
@@ -807,7 +823,9 @@ class _Walker:
         own = self._member_ctx(pend, ctx, node) if pend.tails else ctx
         if own is None:
             return []
-        argv = tuple(self._word(group, pend.substs) for group in _adjacent_groups(pend.argv))
+        words = [self._word(group, pend.substs)
+                 for group in _adjacent_groups(pend.argv, self.src.data)]
+        argv = tuple(words)
         start = self.src.pos(node.start_byte)
         end = max(pend.end, start, argv[-1].end if argv else start)
         command = Command(argv, tuple(pend.assigns), tuple(pend.redirects) + own.redirs,
@@ -885,15 +903,15 @@ def _prefix_split(kids: list[Node], src: _Source) -> tuple[int, int, str] | None
     return None
 
 
-def _adjacent_groups(nodes: list[Node]) -> list[list[Node]]:
-    """Touching nodes form one shell word (tree-sitter splits `$"x"`)."""
+def _adjacent_groups(nodes: list[Node], data: bytes) -> list[list[Node]]:
+    """Touching nodes form one shell word (tree-sitter splits `$"x"` and `a\\<newline>b`)."""
     groups: list[list[Node]] = []
     last_end = -1
     for node in nodes:
         start, end = node.start_byte, node.end_byte
         if start == end:
             continue  # MISSING placeholders
-        if start == last_end:
+        if start == last_end or (start == last_end + 2 and data[last_end:start] == b"\\\n"):
             groups[-1].append(node)
         else:
             groups.append([node])
@@ -929,7 +947,7 @@ def _test_leaves(node: Node) -> list[Node]:
 
 def _sets_errexit(argv: tuple[Word, ...]) -> bool:
     """`set -e`, `set -eux`, `set -euo pipefail`, `set -o errexit`."""
-    if not argv or argv[0].text != "set" or not argv[0].is_literal:
+    if not argv or argv[0].parts != _SET:
         return False
     args = [word.text for word in argv[1:]]
     index = 0

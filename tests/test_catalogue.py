@@ -17,7 +17,7 @@ def lint_example(example, tmp_path: Path):
         (tmp_path / name).write_bytes(b"x" * size)
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(example.dockerfile)
-    return analyze(example.dockerfile, dockerfile, BuildContext(tmp_path))
+    return analyze(example.dockerfile, BuildContext(tmp_path, dockerfile=dockerfile))
 
 
 @pytest.mark.parametrize("rule_id,index,example", EXAMPLES,

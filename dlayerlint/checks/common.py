@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..fs import BLOB
+from ..fs import is_blob
 
 MAX_PATHS = 3
 
 
 def display_path(path: str) -> str:
     """A directory's unnamed contents show as `dir/*`."""
-    return path.replace("/" + BLOB, "/*") if path.endswith(BLOB) else path
+    directory, _, name = path.rpartition("/")
+    return f"{directory}/*" if is_blob(name) else path
 
 
 def list_paths(paths: Iterable[str]) -> str:
