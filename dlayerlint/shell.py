@@ -111,6 +111,7 @@ _OPAQUE = {
     "process_substitution": "command",
     "arithmetic_expansion": "arith",
 }
+_REBIND = frozenset({"list", "pipeline", "negated_command"})
 _SIMPLE_BODIES = frozenset({
     "command", "declaration_command", "unset_command", "test_command",
     "variable_assignment", "variable_assignments",
@@ -506,7 +507,7 @@ _Task = tuple[Callable[[Any, _Ctx], None], Any, _Ctx]
 class _Walker:
     """Iterative walk of the tree producing Commands in execution order."""
 
-    __slots__ = ("src", "commands", "stack", "next_scope", "errexit", "too_deep")
+    __slots__ = ("src", "commands", "stack", "next_scope", "errexit", "too_deep", "rebound")
 
     def __init__(self, src: _Source) -> None:
         self.src = src
@@ -515,6 +516,7 @@ class _Walker:
         self.next_scope = 0
         self.errexit = False
         self.too_deep: set[tuple[int, int]] = set()
+        self.rebound: dict[int, list[Node]] = {}  # node id -> redirects moved onto it
 
     def run(self, root: Node) -> None:
         """Walk the whole tree."""
@@ -532,6 +534,9 @@ class _Walker:
         self.stack.extend(reversed(tasks))  # first task runs first
 
     def _statement(self, node: Node, ctx: _Ctx) -> None:
+        if self.rebound and node.id in self.rebound:
+            self._attach(node, node, self.rebound.pop(node.id), ctx)
+            return
         name = _HANDLERS.get(node.type)
         if name is None:
             self._scan(node, ctx)
@@ -662,16 +667,26 @@ class _Walker:
         return tasks + self._command_tasks(start, pend, ctx)
 
     def _redirected(self, node: Node, ctx: _Ctx) -> None:
-        body, redirects = None, []
-        for kid in node.children:
-            if kid.type in _REDIRECTS:
-                redirects.append(kid)
-            elif body is None and kid.is_named and kid.type not in ("ERROR", "comment"):
-                body = kid
-        if body is None or body.type in _SIMPLE_BODIES:
+        body, redirects = _body_and_redirects(node)
+        self._attach(node, body, redirects, ctx)
+
+    def _attach(self, node: Node, body: Node | None, redirects: list[Node], ctx: _Ctx) -> None:
+        """Run body with redirects (node is the statement, for its offsets)."""
+        if body is not None and body.type == "redirected_statement":
+            body, inner = _body_and_redirects(body)
+            redirects = inner + redirects
+        if body is not None and body.type in _REBIND:
+            # tree-sitter hangs the redirects of `a && b > f` and `a | b > f`
+            # on the whole list; bash binds them to b alone
+            self.rebound[_last_operand(body).id] = redirects
+            self._statement(body, ctx)
+        elif body is None or body.type in _SIMPLE_BODIES:
             self._push(self._simple_tasks(node, body, redirects, ctx))
-            return
-        # a compound body: its redirections apply to every command inside
+        else:
+            self._compound_redirected(body, redirects, ctx)
+
+    def _compound_redirected(self, body: Node, redirects: list[Node], ctx: _Ctx) -> None:
+        # the redirections of `{ a; b; } > f` apply to every command inside
         pend = _Pending()
         self._take_redirects(redirects, pend)
         inner = self._member_ctx(pend, ctx, body)
@@ -885,6 +900,27 @@ def _split_list(node: Node) -> tuple[Node, list[tuple[str, Node]]]:
             break
         node = kids[0]
     return node, rest
+
+
+def _body_and_redirects(node: Node) -> tuple[Node | None, list[Node]]:
+    """Split a redirected_statement into its body and its redirect nodes."""
+    body, redirects = None, []
+    for kid in node.children:
+        if kid.type in _REDIRECTS:
+            redirects.append(kid)
+        elif body is None and kid.is_named and kid.type not in ("ERROR", "comment"):
+            body = kid
+    return body, redirects
+
+
+def _last_operand(node: Node) -> Node:
+    """The command that ends a list or pipeline (what a trailing `> f` binds to)."""
+    while node.type in _REBIND:
+        named = [kid for kid in node.children if kid.is_named and kid.type != "comment"]
+        if not named:
+            break
+        node = named[-1]
+    return node
 
 
 def _prefix_split(kids: list[Node], src: _Source) -> tuple[int, int, str] | None:

@@ -55,9 +55,19 @@ def _json_then_text(command, ours: Instruction) -> bool:
     return bool(text[end:].strip())
 
 
+def _inner_json_then_text(arguments: str) -> bool:
+    """ONBUILD's inner instruction is a JSON array followed by text."""
+    inner = re.sub(r"^\S+\s+(--\S+\s+)*", "", arguments)
+    try:
+        _, end = json.JSONDecoder().raw_decode(inner)
+    except ValueError:
+        return False
+    return bool(inner[end:].strip())
+
+
 def _json_then_heredoc(command, ours: Instruction) -> bool:
     if ours.keyword == "ONBUILD":  # BuildKit found its inner instruction in JSON form; we found heredocs
-        return command.json and bool(ours.heredocs)
+        return command.json and "<<" in ours.arguments and _inner_json_then_text(ours.arguments)
     return ours.keyword in ("RUN", "COPY", "ADD") and "<<" in ours.arguments and _json_then_text(command, ours)
 
 
@@ -69,8 +79,14 @@ def _flags_where_none_belong(command, ours: Instruction) -> bool:
     return bool(command.flags) and ours.keyword not in FLAGGED and ours.arguments.startswith("--")
 
 
+def _heredoc_beside_newer_substitution(_command, ours: Instruction) -> bool:
+    return ours.keyword in ("RUN", "COPY", "ADD", "ONBUILD") and "<<" in ours.arguments \
+        and re.search(r"\$\{(?:[A-Za-z0-9_]+|[@*#?$!-])[%#/?]", ours.arguments) is not None
+
+
 def _blank_after_heredoc_marker(_command, ours: Instruction) -> bool:
-    return any(re.search(r"<<-?[ \t]+" + re.escape(h.delimiter), ours.arguments) for h in ours.heredocs)
+    return ours.keyword in ("RUN", "COPY", "ADD", "ONBUILD") \
+        and re.search(r"(?:^|\s)[0-9]*<<-?[ \t]+[^\s<]", ours.arguments) is not None
 
 
 KNOWN_DIFFERENCES = (
@@ -92,6 +108,12 @@ KNOWN_DIFFERENCES = (
           "BuildKit reads flag words byte by byte and ends one at any byte that is a Latin-1 blank, so "
           "it cuts characters such as U+00A0 (bytes C2 A0) in two. We keep characters whole.",
           frozenset({"flags"}), _flag_bytes),
+    Known("heredoc-beside-newer-substitution",
+          "`RUN cat <<EOF > ${F%.txt}`: BuildKit v0.12.5's shell lexer failed on `${X%...}`, `${X#...}`, "
+          "`${X/...}` and `${X?...}`, and a line it cannot split opens no heredoc; current BuildKit's lexer "
+          "reads them, so the heredoc opens. We follow current BuildKit; the rest of the file is not "
+          "comparable.",
+          frozenset({"lines", "heredocs", "rest"}), _heredoc_beside_newer_substitution),
     Known("blank-after-heredoc-marker",
           "`RUN cat << EOF`: BuildKit v0.12.5 opened no heredoc (its body lines became instructions); "
           "since v0.22 (moby/buildkit#5817) blanks may follow `<<`. We follow current BuildKit; the old "

