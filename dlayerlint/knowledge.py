@@ -6,7 +6,7 @@ installed wheel carries the same files as the `dlayerlint.catalogue` package.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -86,7 +86,6 @@ class Knowledge:  # pylint: disable=too-many-instance-attributes
     not_secret_patterns: tuple[str, ...]
     archive_suffixes: tuple[str, ...]
     base_families: tuple[tuple[str, str], ...]
-    cache_roots: tuple[str, ...] = field(default=())
 
     def is_secret(self, path: str) -> bool:
         name = path.rsplit("/", 1)[-1]
@@ -128,10 +127,20 @@ def _cache(key: str, data: dict[str, Any]) -> Cache:
                  clean=data["clean"])
 
 
+def _names(items, where: str) -> None:
+    """YAML 1.1 reads yes/no/true/false as booleans: such a name must be quoted."""
+    for item in items:
+        if not isinstance(item, str):
+            raise ValueError(f"rules/commands/{where}: {item!r} is not a string; quote it")
+
+
 @cache
 def knowledge() -> Knowledge:
     files = _load("commands/files.yaml")
     packages = _load("commands/packages.yaml")
+    _names(files["commands"], "files.yaml commands")
+    _names(files["no_effect"], "files.yaml no_effect")
+    _names(files["wrappers"], "files.yaml wrappers")
     managers: dict[str, PackageManager] = {}
     for name, data in packages["package_managers"].items():
         manager = _manager(name, data)
@@ -139,7 +148,7 @@ def knowledge() -> Knowledge:
             managers[alias] = manager
     return Knowledge(
         commands={name: CommandSpec(name, spec["verb"], spec) for name, spec in files["commands"].items()},
-        no_effect=frozenset(str(item) for item in files["no_effect"]),
+        no_effect=frozenset(files["no_effect"]),
         wrappers={name: spec or {} for name, spec in files["wrappers"].items()},
         managers=managers,
         caches={key: _cache(key, data) for key, data in packages["caches"].items()},

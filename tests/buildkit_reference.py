@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dlayerlint.model import Dockerfile, Instruction
-from dlayerlint.parser import FLAGGED, KEYWORDS, parse
+from dlayerlint.parser import FLAGGED, GO_SPACE, KEYWORDS, parse
 
 try:
     import dockerfile as buildkit
@@ -45,24 +45,24 @@ class Known:
 def _json_then_text(command, ours: Instruction) -> bool:
     text = ours.arguments
     if ours.keyword == "HEALTHCHECK":  # the JSON follows the type word
-        text = text.split(None, 1)[-1] if len(text.split(None, 1)) == 2 else ""
+        text = re.sub(r"^[^\t\n\v\f\r ]*[\t\n\v\f\r ]*", "", text).lstrip(GO_SPACE)
     if not command.json or ours.exec_form is not None or not text.startswith("["):
         return False
     try:
         _, end = json.JSONDecoder().raw_decode(text)
     except ValueError:
         return False
-    return bool(text[end:].strip())
+    return bool(text[end:].strip(" \t\n\r"))  # JSON's whitespace
 
 
 def _inner_json_then_text(arguments: str) -> bool:
     """ONBUILD's inner instruction is a JSON array followed by text."""
-    inner = re.sub(r"^\S+\s+(--\S+\s+)*", "", arguments)
+    inner = re.sub(r"^\S+\s+(--\S*\s+)*", "", arguments)
     try:
         _, end = json.JSONDecoder().raw_decode(inner)
     except ValueError:
         return False
-    return bool(inner[end:].strip())
+    return bool(inner[end:].strip(" \t\n\r"))
 
 
 def _json_then_heredoc(command, ours: Instruction) -> bool:
@@ -75,18 +75,19 @@ def _flag_bytes(command, ours: Instruction) -> bool:
     return any(not _flag_text(flag).isascii() for flag in ours.flags) and bool(command.flags)
 
 
-def _flags_where_none_belong(command, ours: Instruction) -> bool:
-    return bool(command.flags) and ours.keyword not in FLAGGED and ours.arguments.startswith("--")
+def _flags_where_none_belong(_command, ours: Instruction) -> bool:
+    return ours.keyword not in FLAGGED and ours.arguments.startswith("--")
 
 
 def _heredoc_beside_newer_substitution(_command, ours: Instruction) -> bool:
-    return ours.keyword in ("RUN", "COPY", "ADD", "ONBUILD") and "<<" in ours.arguments \
-        and re.search(r"\$\{(?:[A-Za-z0-9_]+|[@*#?$!-])[%#/?]", ours.arguments) is not None
+    text = " ".join([_flag_text(f) for f in ours.flags] + [ours.arguments])
+    return ours.keyword in ("RUN", "COPY", "ADD", "ONBUILD") and "<<" in text \
+        and re.search(r"\$\{(?:[A-Za-z0-9_]+|[@*#?$!-])[%#/?]", text) is not None
 
 
 def _blank_after_heredoc_marker(_command, ours: Instruction) -> bool:
     return ours.keyword in ("RUN", "COPY", "ADD", "ONBUILD") \
-        and re.search(r"(?:^|\s)[0-9]*<<-?[ \t]+[^\s<]", ours.arguments) is not None
+        and re.search(f"(?:^|[{GO_SPACE}])[0-9]*<<-?[ \t]+[^ \t<]", ours.arguments) is not None
 
 
 KNOWN_DIFFERENCES = (
@@ -105,9 +106,10 @@ KNOWN_DIFFERENCES = (
           "flags only for FROM, RUN, COPY, ADD and HEALTHCHECK and keep the words in the arguments.",
           frozenset({"json"}), _flags_where_none_belong),
     Known("flag-bytes",
-          "BuildKit reads flag words byte by byte and ends one at any byte that is a Latin-1 blank, so "
-          "it cuts characters such as U+00A0 (bytes C2 A0) in two. We keep characters whole.",
-          frozenset({"flags"}), _flag_bytes),
+          "`COPY --chown=jürgen`: BuildKit reads flag words byte by byte and turns each byte into a "
+          "character, so non-ASCII comes out as mojibake (ü as Ã¼), and a byte 0x85 or 0xA0 inside a "
+          "character ends the word. We keep characters whole.",
+          frozenset({"flags", "run"}), _flag_bytes),
     Known("heredoc-beside-newer-substitution",
           "`RUN cat <<EOF > ${F%.txt}`: BuildKit v0.12.5's shell lexer failed on `${X%...}`, `${X#...}`, "
           "`${X/...}` and `${X?...}`, and a line it cannot split opens no heredoc; current BuildKit's lexer "
@@ -196,13 +198,13 @@ def _compare(commands, ours: Dockerfile) -> Comparison:
             found = instruction and (instruction.keyword, instruction.line)
             result.disagreements.append(f"line {command.start_line}: {keyword}, ours {found}")
             return result
+        known = [k for k in KNOWN_DIFFERENCES if k.applies(command, instruction)]
+        excused = set().union(*(k.excuses for k in known))
+        result.known.extend(f"{k.name} (line {command.start_line})" for k in known)
         found = compare_instruction(command, instruction)
-        known = next((k for k in KNOWN_DIFFERENCES if k.applies(command, instruction)), None)
-        if known is not None:
-            result.known.append(f"{known.name} (line {command.start_line})")
-            found = {aspect: text for aspect, text in found.items() if aspect not in known.excuses}
-        result.disagreements.extend(f"line {command.start_line}: {text}" for text in found.values())
-        if known is not None and "rest" in known.excuses:
+        result.disagreements.extend(f"line {command.start_line}: {text}"
+                                    for aspect, text in found.items() if aspect not in excused)
+        if "rest" in excused:
             return result
     rest = [(i.keyword, i.line) for i in mine]
     if rest:
