@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .model import Span
-from .sizes import Size
+from .sizes import Confidence, Size
 
 BLOB = "\0contents"
 
@@ -217,8 +217,9 @@ class SymbolicFS:
     def append(self, path: str, extra: Size, origin: Origin) -> Version:
         node = self.lookup(path)
         if node is None or node.version is None or node.is_dir:
-            if node is None or not node.is_dir:
-                self._note_base_copy(path, node, origin)
+            if self._maybe_in_base(path, node):   # the base image's copy comes up too
+                self.base_touched.setdefault(origin.layer, []).append(path)
+                extra = Size(extra.bytes, Confidence.UNKNOWN)
             return self.write(path, extra, origin)
         old = node.version
         if old.layer == origin.layer:
@@ -305,9 +306,11 @@ class SymbolicFS:
         version.stranded_by = event
         event.stranded.append(version)
 
-    def _note_base_copy(self, path: str, node: Node | None, origin: Origin) -> None:
-        if node is None:
-            self.base_touched.setdefault(origin.layer, []).append(path)
+    def _maybe_in_base(self, path: str, node: Node | None) -> bool:
+        if node is not None:
+            return False
+        parent = self.lookup(posixpath.dirname(path))
+        return parent is None or parent.from_base
 
 
 def _parts(path: str) -> list[str]:

@@ -87,7 +87,7 @@ class Comment:
 @dataclass(frozen=True, slots=True)
 class Instruction:
     keyword: str                 # upper case
-    span: Span                   # keyword start to the end of the last line (heredocs included)
+    span: Span                   # first line (BuildKit's start) to the end of the last (heredocs included)
     keyword_span: Span
     flags: tuple[Flag, ...]
     arguments: str               # after flags; continuations joined, inner comments removed

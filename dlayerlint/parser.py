@@ -401,7 +401,7 @@ class _Words:
         return self.words
 
 
-class _ShellLexer:
+class _ShellLexer:  # pylint: disable=too-few-public-methods
     """BuildKit's shell.Lex as its heredoc detection runs it: backslash
     escapes, no variable set and unset ones left as written."""
 

@@ -320,6 +320,21 @@ def _harmless_missing(node: Node) -> bool:
 # --------------------------------------------------------------------------
 # Words
 
+_BARE_NAME = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])")
+
+
+def _param_end(raw: str, i: int) -> int:
+    """End of the `$NAME` or balanced `${...}` at i; i + 1 when there is none."""
+    if raw.startswith("${", i):
+        depth = 0
+        for end in range(i + 1, len(raw)):
+            depth += {"{": 1, "}": -1}.get(raw[end], 0)
+            if depth == 0:
+                return end + 1
+        return i + 1
+    match = _BARE_NAME.match(raw, i)
+    return match.end() if match else i + 1
+
 
 @dataclass(slots=True)
 class _Lexer:
@@ -376,7 +391,12 @@ class _Lexer:
             self._add(match.group(), True)
             return match.end()
         char = raw[i]
-        if char == '"':
+        if char == "$":
+            end = _param_end(raw, i)
+            if end > i + 1:
+                return self._emit("param", i, end, True)
+            self._add(char, True)
+        elif char == '"':
             self.dquote = False
         elif char == "\\" and raw[i + 1:i + 2] in ("$", "`", '"', "\\", "\n"):
             if raw[i + 1] != "\n":  # backslash-newline is a line continuation
@@ -421,7 +441,13 @@ class _Lexer:
             return self._ansi_c(i + 2)
         if nxt == '"':  # $"..." (locale translation) reads as "..."
             return self._open_dquote(i + 1)
-        return self._literal(i)
+        return self._bare_param(i, False)
+
+    def _bare_param(self, i: int, quoted: bool) -> int:
+        """`$X` / `${X}` that tree-sitter left inside a plain word (it does
+        after a concatenation: `v$A/x-$A.tgz` ends in the word `/x-$A.tgz`)."""
+        end = _param_end(self.raw, i)
+        return self._emit("param", i, end, quoted) if end > i + 1 else self._literal(i)
 
     def _ansi_c(self, i: int) -> int:
         raw, out = self.raw, []

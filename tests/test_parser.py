@@ -1,4 +1,7 @@
 """The Dockerfile model: BuildKit's rules, exact positions, never raising."""
+import pytest
+
+from buildkit_reference import SKIP_REASON, buildkit, compare
 from dlayerlint.model import Position, Span
 from dlayerlint.parser import parse
 
@@ -111,3 +114,111 @@ def test_onbuild_and_comments_are_kept():
     dockerfile = parse("FROM busybox\n# hello\nONBUILD RUN rm -rf /x\n")
     assert dockerfile.stages[0].instructions[0].keyword == "ONBUILD"
     assert dockerfile.comments[0].text == "hello"
+
+
+# -- BuildKit's rules that an earlier version of the parser missed -------------------------------
+
+
+def test_an_escaped_escape_at_the_end_of_a_line_does_not_continue_it():
+    dockerfile = parse("FROM busybox\nENV C trailing\\\\\nENV D next\nENV E a\\\n\\\nb\n")
+    envs = [i for i in dockerfile.instructions if i.keyword == "ENV"]
+    assert [(e.arguments, e.line, e.end_line) for e in envs] == [
+        ("C trailing\\\\", 2, 2), ("D next", 3, 3), ("E ab", 4, 6)]
+
+
+def test_a_heredoc_opens_only_on_a_shell_word_that_starts_with_the_marker():
+    dockerfile = parse("FROM busybox\nRUN echo $((1<<2)) && cat<<EOF\nRUN echo '<<EOF' it's\nRUN true\n")
+    runs = [i for i in dockerfile.instructions if i.keyword == "RUN"]
+    assert [(r.line, r.heredocs) for r in runs] == [(2, ()), (3, ()), (4, ())]
+    assert not dockerfile.errors
+
+
+def test_the_heredoc_delimiter_is_the_whole_word_with_quotes_removed():
+    run = only("FROM busybox\nRUN cat <<E\"O\"F >/a && cat <<EOF>/b\none\nEOF\ntwo\nEOF>/b\n")
+    assert [(h.delimiter, h.body, h.expand) for h in run.heredocs] == [("EOF", "one\n", False),
+                                                                       ("EOF>/b", "two\n", True)]
+
+
+def test_blanks_may_follow_the_heredoc_marker():
+    assert only("FROM busybox\nRUN cat <<  EOF > /x\nbody\nEOF\n").heredocs[0].body == "body\n"
+
+
+def test_onbuild_heredocs_are_read():
+    dockerfile = parse("FROM busybox\nONBUILD RUN <<EOF\nFROM = 1\nEOF\nRUN true\n")
+    onbuild = dockerfile.stages[0].instructions[0]
+    assert (onbuild.keyword, onbuild.end_line, onbuild.heredocs[0].body) == ("ONBUILD", 4, "FROM = 1\n")
+    assert [i.keyword for i in dockerfile.instructions] == ["FROM", "ONBUILD", "RUN"]
+
+
+def test_a_continuation_at_the_end_of_the_file_ends_on_the_last_line():
+    run = only("FROM busybox\nRUN touch /x \\\n\n# trailing\n")
+    assert (run.arguments, run.line, run.end_line) == ("touch /x", 2, 4)
+
+
+def test_flags_lose_quotes_and_escapes_and_keep_their_names_as_written():
+    run = only('FROM busybox\nRUN --mount=type=cache,target="/a b" --x.y=1 --Network=none -- --not-a-flag\n')
+    assert [(f.name, f.value) for f in run.flags] == [
+        ("mount", "type=cache,target=/a b"), ("x.y", "1"), ("Network", "none")]
+    assert run.arguments == "--not-a-flag"
+    assert run.flags[0].span == Span.of(2, 5, 2, 37)
+
+
+def test_healthcheck_exec_form_follows_its_type_word():
+    dockerfile = parse('FROM busybox\nHEALTHCHECK --interval=5s CMD ["curl", "-f", "http://x/"]\n')
+    healthcheck = dockerfile.stages[0].instructions[0]
+    assert healthcheck.exec_form == ("curl", "-f", "http://x/")
+    assert [(f.name, f.value) for f in healthcheck.flags] == [("interval", "5s")]
+
+
+def test_json_followed_by_text_is_shell_form():
+    assert only('FROM busybox\nCMD ["a"] # comment\n', "CMD").exec_form is None
+
+
+def test_whitespace_is_gos():
+    dockerfile = parse("FROM busybox\n\u00a0RUN a\u3000\nRUN\u00a0b\n\x1c\nWOR\u212aDIR /w\n")
+    assert [(i.keyword, i.arguments) for i in dockerfile.instructions] == [
+        ("FROM", "busybox"), ("RUN", "a"), ("WORKDIR", "/w")]
+    assert [e.line for e in dockerfile.errors] == [3, 4]   # `RUN\u00a0b` and `\x1c` are unknown words
+
+
+def test_a_lone_continuation_line_starts_the_instruction():
+    run = only("FROM busybox\n\\\n  RUN true\n")
+    assert (run.line, run.end_line, run.keyword_span) == (2, 3, Span.of(3, 3, 3, 6))
+
+
+def test_every_trailing_carriage_return_goes():
+    assert only("FROM busybox\r\nRUN a \\\r\r\n b\r\r\n").arguments == "a  b"
+
+
+def test_a_directive_needs_a_value():
+    dockerfile = parse("# escape=\n# escape=`\nFROM busybox\n")
+    assert (dockerfile.directives, dockerfile.escape, dockerfile.errors) == ({}, "\\", [])
+
+
+# -- differential: FACTS.md's cases where dockerfile-parse is wrong, against BuildKit's parser -------
+
+DIFFERENTIAL = {
+    "heredoc body with FROM": "FROM busybox\nRUN python3 <<PY\nFROM = 1\nprint(FROM)\nPY\nRUN echo after\n",
+    "blank line in a continuation": "FROM busybox\nRUN apt-get update \\\n\n    && apt-get install -y x\nRUN true\n",
+    "continuation at end of file": "FROM busybox\nRUN touch /x \\",
+    "substitution left as written": "ARG X\nFROM alpine:${X:-3.19}\nENV P=${X:-/opt/app}/x\nRUN echo ${X:-default}/x\n",
+    "comments in a continuation": "FROM busybox\nRUN a \\\n  # one\n  && b \\\n# two\n  && c\n",
+    "flags": "FROM --platform=$BUILDPLATFORM busybox AS b\nRUN --mount=type=cache,target=/root/.cache "
+             "--network=none pip install x\nCOPY --from=b --chown=app:app --chmod=\"0755\" --link a /b\n",
+    "json form": 'FROM busybox\nRUN ["sh", "-c", "echo hi"]\nCMD ["a", "b"]\nENTRYPOINT []\nRUN [not json\n',
+}
+
+
+@pytest.mark.parametrize("text", DIFFERENTIAL.values(), ids=DIFFERENTIAL.keys())
+def test_agrees_with_buildkit(text):
+    if buildkit is None:
+        pytest.skip(SKIP_REASON)
+    comparison = compare(text)
+    assert comparison is not None and comparison.known == [], comparison
+    assert not comparison.disagreements, comparison.disagreements
+
+
+def test_substitutions_are_left_as_written():
+    dockerfile = parse(DIFFERENTIAL["substitution left as written"])
+    assert dockerfile.stages[0].base == "alpine:${X:-3.19}"
+    assert dockerfile.stages[0].instructions[0].arguments == "P=${X:-/opt/app}/x"

@@ -445,3 +445,11 @@ def test_results_are_frozen():
         command.argv = ()  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         command.argv[0].start = 3  # type: ignore[misc]
+
+
+def test_expansions_tree_sitter_leaves_inside_a_plain_word_are_params():
+    # tree-sitter-bash parses `v$A/x-$A.tgz` as word, expansion, then the word `/x-$A.tgz`
+    (command,) = parse_script('curl -O https://h/v$A/x-$A.tgz "q-$B"').commands
+    kinds = [[(p.kind, p.value) for p in word.parts] for word in command.argv[2:]]
+    assert kinds == [[("text", "https://h/v"), ("param", "$A"), ("text", "/x-"), ("param", "$A"),
+                      ("text", ".tgz")], [("text", "q-"), ("param", "$B")]]

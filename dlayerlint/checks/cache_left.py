@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from ..findings import Analysis, Finding, Related
 from ..catalogue import rules
 from ..knowledge import knowledge
-from ..sizes import describe
-from .common import display_path
+from .common import amount, display_path
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
@@ -24,7 +23,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             if cache is None:
                 continue
             fields = {"command": version.origin.text, "what": cache.what, "path": display_path(version.path),
-                      "bytes": describe(version.size), "clean": cache.clean, "source": cache.source}
+                      "bytes": amount(version.size), "clean": cache.clean, "source": cache.source}
             yield Finding(rule=rule, span=version.origin.span, message=rule.message.format(**fields),
                           paths=[version.path], wasted=version.size,
                           related=[Related(version.origin.span, f"{cache.what}: {cache.source}")],

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..fs import is_blob
+from ..sizes import Size, describe
 
 MAX_PATHS = 3
 
@@ -32,3 +33,9 @@ def lines_phrase(lines: Iterable[int]) -> str:
 def layers_phrase(lines: Iterable[int]) -> str:
     unique = sorted(set(lines))
     return ("the layer of " if len(unique) == 1 else "the layers of ") + lines_phrase(unique)
+
+
+def amount(size: Size) -> str:
+    """A size as a message says it: '4.0 MiB', '~18.1 MiB', '≥ 12 B', 'bytes of unknown size'."""
+    text = describe(size)
+    return "bytes of unknown size" if text == "unknown" else text

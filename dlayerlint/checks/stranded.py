@@ -15,8 +15,8 @@ from ..catalogue import rules
 from ..fs import Event, Version
 from ..knowledge import knowledge
 from ..model import Instruction
-from ..sizes import describe, total
-from .common import layers_phrase, lines_phrase, list_paths
+from ..sizes import ZERO, total
+from .common import amount, layers_phrase, lines_phrase, list_paths
 
 METADATA_COMMANDS = frozenset({"chmod", "chown", "chgrp", "setfacl"})
 
@@ -52,7 +52,7 @@ def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Anal
         "paths": list_paths(v.path for v in versions),
         "made_on": lines_phrase(m.origin.span.start.line for m in made),
         "copies": f" and copied again on {lines_phrase(copy_lines)}" if copy_lines else "",
-        "bytes": describe(total(v.size for v in versions)),
+        "bytes": amount(total(v.size for v in versions)),
         "layers": layers_phrase(instructions[v.layer].line for v in versions),
         "what": _cache_what(versions),
     }
@@ -92,4 +92,5 @@ def check(analysis: Analysis) -> Iterator[Finding]:
                 continue
             by_rule.setdefault(rule_for(version, event, instructions[version.layer]), []).append(version)
         for rule_id, versions in sorted(by_rule.items()):
-            yield _finding(rule_id, event, versions, analysis)
+            if total(v.size for v in versions) != ZERO:   # empty files and links strand nothing
+                yield _finding(rule_id, event, versions, analysis)
