@@ -180,26 +180,23 @@ class Replayer:
     # -- COPY and ADD --------------------------------------------------------------------------------
 
     def _copy_instruction(self, instruction: Instruction, run: StageRun, layer: Layer) -> None:
-        state = run.state
         words = list(instruction.exec_form) if instruction.exec_form is not None else \
             split_words(instruction.arguments, self.dockerfile.escape)
-        values = [expand_word(word, state.env, self.dockerfile.escape) if not word.startswith("<<") else word
+        values = [expand_word(word, run.state.env, self.dockerfile.escape) if not word.startswith("<<") else word
                   for word in words]
         if len(values) < 2:
             return
         *sources, destination = values
-        origin = self.origin(instruction)
         if destination is None:
             layer.unknown.append("destination depends on an unknown variable")
             return
-        target = posixpath.normpath(posixpath.join(state.workdir, destination))
-        single = sources[0] if len(sources) == 1 and sources[0] is not None else None
-        name = posixpath.basename(posixpath.normpath(single)) if single else None
+        target = posixpath.normpath(posixpath.join(run.state.workdir, destination))
+        name = _single_source_name(sources)
         if name and run.copied_names.get(target, name) != name:
             run.fs.demote_to_dir(target, run.copied_names.pop(target))
         into_dir = destination.endswith("/") or len(sources) > 1 or run.fs.is_dir(target) \
             or any(s is not None and _has_wildcard(s) for s in sources)
-        copier = _Copier(self, instruction, run, layer, origin)
+        copier = _Copier(self, instruction, run, layer, self.origin(instruction))
         for source in sources:
             copier.copy(source, target, into_dir)
         if name and not into_dir and not run.fs.is_dir(target):
@@ -513,6 +510,12 @@ def _heredoc_size(heredoc: Heredoc) -> Size:
     if heredoc.expand and "$" in heredoc.body:
         return Size(size, Confidence.ESTIMATED)
     return exact(size)
+
+
+def _single_source_name(sources: list[str | None]) -> str | None:
+    if len(sources) != 1 or sources[0] is None:
+        return None
+    return posixpath.basename(posixpath.normpath(sources[0])) or None
 
 
 def _has_wildcard(text: str) -> bool:

@@ -1,4 +1,6 @@
 """The Dockerfile model: BuildKit's rules, exact positions, never raising."""
+import random
+
 import pytest
 
 from buildkit_reference import SKIP_REASON, buildkit, compare
@@ -222,3 +224,25 @@ def test_substitutions_are_left_as_written():
     dockerfile = parse(DIFFERENTIAL["substitution left as written"])
     assert dockerfile.stages[0].base == "alpine:${X:-3.19}"
     assert dockerfile.stages[0].instructions[0].arguments == "P=${X:-/opt/app}/x"
+
+
+FRAGMENTS = (
+    "RUN", "run", "COPY", "ADD", "FROM", "CMD", "ONBUILD RUN", "ENV", "HEALTHCHECK CMD", "WOR\u212aDIR", " ", "\t",
+    "\\", "\\\\", "\\ ", "'", '"', "<<EOF", "<<-EOF", "<<'EOF'", '<<"EOF"', "2<<EOF", "<< EOF", "cat<<EOF", "EOF",
+    "\tEOF", "--mount=type=cache,target=/x", "--from=a", "--link", '--chmod="755"', "--a='b c'", "--", '["a",',
+    '"b"]', "[]", "$X", "${X:-a b}", "${X%%y}", "${", "$((1<<2))", "#", "# c", "echo", "&&", "<<<", "\u00a0",
+    "\u3000", "\x0b", "\r", "\x1c", "x=y", "# escape=`",
+)
+
+
+def test_agrees_with_buildkit_on_random_fragments():
+    """Seeded lines of tricky fragments; each difference must be a known one."""
+    if buildkit is None:
+        pytest.skip(SKIP_REASON)
+    rng = random.Random(7)
+    for _ in range(3000):
+        lines = ["".join(rng.choice(FRAGMENTS) + rng.choice(("", " ")) for _ in range(rng.randint(0, 6)))
+                 for _ in range(rng.randint(1, 6))]
+        text = "\n".join(lines) + rng.choice(("", "\n", "\r\n"))
+        comparison = compare(text)
+        assert comparison is None or not comparison.disagreements, (text, comparison.disagreements)
