@@ -11,7 +11,6 @@ can never cause a finding.
 """
 from __future__ import annotations
 
-import codecs
 import posixpath
 import re
 from collections.abc import Callable
@@ -561,8 +560,18 @@ def _printf_size(texts: list[str]) -> Size:
     return UNKNOWN
 
 
+_ESCAPE = re.compile(r"\\(0[0-7]{0,3}|x[0-9A-Fa-f]{1,2}|.)", re.DOTALL)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
+                   "e": "\x1b", "\\": "\\"}
+
+
 def _decode(text: str) -> str:
-    try:
-        return codecs.decode(text.encode("latin-1", "backslashreplace"), "unicode_escape")
-    except (UnicodeDecodeError, ValueError):
-        return text
+    """echo -e / printf escapes; an unknown escape stays as written."""
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if code[0] == "0":
+            return chr(int(code[1:] or "0", 8))
+        if code[0] == "x" and len(code) > 1:
+            return chr(int(code[1:], 16))
+        return _SIMPLE_ESCAPES.get(code, "\\" + code)
+    return _ESCAPE.sub(one, text)

@@ -46,7 +46,7 @@ def merge_runs(dockerfile: Dockerfile, instructions: list[Instruction]) -> Fix |
     if len(runs) != len(instructions) or len(runs) < 2:
         return None
     flags = {_flags_text(dockerfile, run) for run in runs}
-    if len(flags) != 1 or any(run.exec_form is not None or run.heredocs for run in runs):
+    if len(flags) != 1 or "\0" in flags or any(run.exec_form is not None or run.heredocs for run in runs):
         return None
     escape = dockerfile.escape
     bodies = [_body_text(dockerfile, run) for run in runs]
@@ -63,12 +63,14 @@ def merge_runs(dockerfile: Dockerfile, instructions: list[Instruction]) -> Fix |
 
 
 def _flags_text(dockerfile: Dockerfile, run: Instruction) -> str:
-    if not run.flags:
-        return ""
-    start, end = run.flags[0].span.start, run.flags[-1].span.end
-    if start.line != end.line:
-        return " ".join(f"--{f.name}" + (f"={f.value}" if f.value is not None else "") for f in run.flags) + " "
-    return dockerfile.lines[start.line - 1][start.column - 1:end.column - 1] + " "
+    """The RUN's flags as written (quotes kept), each followed by a blank."""
+    texts = []
+    for flag in run.flags:
+        start, end = flag.span.start, flag.span.end
+        if start.line != end.line:
+            return "\0"   # a flag split across lines: not merged
+        texts.append(dockerfile.lines[start.line - 1][start.column - 1:end.column - 1] + " ")
+    return "".join(texts)
 
 
 def _body_text(dockerfile: Dockerfile, run: Instruction) -> str:

@@ -1,0 +1,55 @@
+"""Every real Dockerfile of ../shared/corpus lints without an exception, and
+the official images (well optimised) get no cross-layer finding we have not
+reviewed as real."""
+import csv
+from pathlib import Path
+
+import pytest
+
+from dlayerlint.analysis import analyze
+from dlayerlint.cli import UsageError, _read
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+pytestmark = pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(),
+                                reason=f"no corpus at {CORPUS} (it ships beside the project only in this workplace)")
+
+# Reviewed by hand: each is a real cross-layer finding in an official image.
+REVIEWED_OFFICIAL = {
+    # COPY fix-permissions, then RUN chmod a+rx on it: the file is copied up again
+    ("jupyter__docker-stacks/images__docker-stacks-foundation__Dockerfile", 69, "DLL103"),
+}
+
+
+def corpus_rows() -> list[dict[str, str]]:
+    with open(CORPUS / "MANIFEST.tsv", encoding="utf-8") as stream:
+        return list(csv.DictReader(stream, delimiter="\t"))
+
+
+def test_every_corpus_file_lints_without_an_exception():
+    linted = unreadable = 0
+    for row in corpus_rows():
+        try:
+            text = _read(CORPUS / row["local_file"])
+        except UsageError:
+            unreadable += 1
+            continue
+        analysis = analyze(text)
+        linted += 1
+        for finding in analysis.findings:
+            assert 1 <= finding.span.start.line <= len(analysis.dockerfile.lines), row["local_file"]
+    assert linted > 3500
+    assert unreadable < 50
+
+
+def test_official_images_have_only_reviewed_cross_layer_findings():
+    found = set()
+    for row in corpus_rows():
+        if row["category"] != "official":
+            continue
+        try:
+            text = _read(CORPUS / row["local_file"])
+        except UsageError:
+            continue
+        found |= {(row["local_file"], f.span.start.line, f.rule.id)
+                  for f in analyze(text).findings if f.rule.id != "DLL105"}
+    assert found == REVIEWED_OFFICIAL
