@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import yaml
-
-from .knowledge import catalogue_dir
+from .knowledge import catalogue_dir, load_yaml
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -59,8 +57,7 @@ def rules() -> dict[str, Rule]:
     """Every rule by id, in id order."""
     found = []
     for path in sorted(catalogue_dir().glob("DLL*.yaml")):
-        with open(path, encoding="utf-8") as stream:
-            found.append(_rule(yaml.safe_load(stream)))
+        found.append(_rule(load_yaml(path)))
     return {rule.id: rule for rule in found}
 
 

@@ -1,16 +1,19 @@
-"""Output formats. Each module renders a list of `FileResult`s."""
+"""Output formats. Each format module has `render_file(result, show_layers)`,
+which turns one `FileResult` into a piece, and `combine(pieces)`, which joins
+the pieces into the output; pieces are plain data, so worker processes can
+render them (`--jobs`)."""
 from __future__ import annotations
+
+from importlib import import_module
+from types import ModuleType
 
 from .result import FileResult
 
+FORMATS = {"text": "text", "json": "json_format"}
 
-FORMATS = ("text", "json")
+__all__ = ["FORMATS", "FileResult", "formatter"]
 
 
-def render(results: list[FileResult], fmt: str, show_layers: bool = False) -> str:
-    # imported here so `dlayerlint check` loads only the format it prints
-    if fmt == "json":
-        from .json_format import render_json  # pylint: disable=import-outside-toplevel
-        return render_json(results)
-    from .text import render_text  # pylint: disable=import-outside-toplevel
-    return render_text(results, show_layers)
+def formatter(fmt: str) -> ModuleType:
+    """The format's module, imported on demand so a run loads only what it prints."""
+    return import_module(f"{__name__}.{FORMATS[fmt]}")

@@ -36,7 +36,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
     return data
 
 
-def _file(result: FileResult) -> dict[str, Any]:
+def render_file(result: FileResult, _show_layers: bool = False) -> dict[str, Any]:
     analysis: Analysis | None = result.analysis
     data: dict[str, Any] = {"path": result.path, "stranded_bytes": None, "stranded_confidence": "unknown",
                             "layers": [], "findings": [], "errors": []}
@@ -54,5 +54,5 @@ def _file(result: FileResult) -> dict[str, Any]:
     return data
 
 
-def render_json(results: list[FileResult]) -> str:
-    return json.dumps({"version": 1, "files": [_file(result) for result in results]}, indent=2) + "\n"
+def combine(pieces: list[dict[str, Any]]) -> str:
+    return json.dumps({"version": 1, "files": pieces}, indent=2) + "\n"

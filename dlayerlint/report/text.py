@@ -47,19 +47,20 @@ def _summary(path: str, analysis: Analysis) -> str:
             f"({stranded.bytes} B) stranded above the base image")
 
 
-def render_text(results: list[FileResult], show_layers: bool) -> str:
-    out: list[str] = []
-    for result in results:
-        if result.error is not None:
-            out.append(f"{result.path}:{result.error_line}: error: {result.error}")
-            continue
-        analysis = result.analysis
-        assert analysis is not None
-        out += [f"{result.path}:{e.line}:{e.column}: error: {e.message}" for e in analysis.errors]
-        for finding in analysis.findings:
-            out += _finding(result.path, finding)
-        out += _fixes(analysis)
-        if show_layers:
-            out += _layers(analysis)
-        out.append(_summary(result.path, analysis))
-    return "\n".join(out) + "\n" if out else ""
+def render_file(result: FileResult, show_layers: bool) -> str:
+    if result.error is not None:
+        return f"{result.path}:{result.error_line}: error: {result.error}\n"
+    analysis = result.analysis
+    assert analysis is not None
+    out = [f"{result.path}:{e.line}:{e.column}: error: {e.message}" for e in analysis.errors]
+    for finding in analysis.findings:
+        out += _finding(result.path, finding)
+    out += _fixes(analysis)
+    if show_layers:
+        out += _layers(analysis)
+    out.append(_summary(result.path, analysis))
+    return "\n".join(out) + "\n"
+
+
+def combine(pieces: list[str]) -> str:
+    return "".join(pieces)
