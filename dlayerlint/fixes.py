@@ -90,3 +90,26 @@ def _comments_between(dockerfile: Dockerfile, first: int, last: int) -> list[str
             inside.update(range(instruction.line, instruction.end_line + 1))
     return [dockerfile.lines[c.line - 1] for c in dockerfile.comments
             if first <= c.line <= last and c.line not in inside]
+
+
+def apply_fixes(text: str, fixes: list[Fix]) -> str:
+    """The text with each fix's whole-line range replaced; overlapping fixes
+    after the first are skipped. Line endings (LF or CRLF), a BOM and the
+    final newline are kept."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom):]
+    ends_with_newline = body.endswith("\n")
+    # split as the parser does: only \n ends a line, a \r before it is part of the ending
+    lines = [line.removesuffix("\r") for line in body.split("\n")]
+    if ends_with_newline:
+        lines.pop()
+    output: list[str] = []
+    line = 1
+    for fix in sorted(set(fixes), key=lambda f: f.start_line):
+        if fix.start_line < line or fix.end_line > len(lines):
+            continue
+        output += lines[line - 1:fix.start_line - 1] + fix.replacement.split("\n")
+        line = fix.end_line + 1
+    output += lines[line - 1:]
+    return bom + newline.join(output) + (newline if ends_with_newline else "")
