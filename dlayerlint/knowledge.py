@@ -1,14 +1,13 @@
 """Loads the command knowledge and the rule catalogue from `rules/`.
 
 In a source checkout the catalogue is the top-level `rules/` folder; an
-installed wheel carries the same files as the `dlayerlint.catalogue` package.
+installed wheel carries the same files in `dlayerlint/ruledata/`.
 """
 from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +15,9 @@ import yaml
 
 
 def catalogue_dir() -> Path:
-    checkout = Path(__file__).resolve().parent.parent / "rules"
-    if (checkout / "commands").is_dir():
-        return checkout
-    return Path(str(resources.files("dlayerlint.catalogue")))
+    here = Path(__file__).resolve().parent
+    installed = here / "ruledata"
+    return installed if (installed / "commands").is_dir() else here.parent / "rules"
 
 
 # libyaml's safe loader is ~10x faster than the pure-Python one; both are safe_load
