@@ -16,7 +16,7 @@ from ..fs import Event, Version
 from ..knowledge import knowledge
 from ..model import Instruction
 from ..sizes import ZERO, total
-from .common import amount, layers_phrase, lines_phrase, list_paths
+from .common import amount, display_path, layers_phrase, lines_phrase, list_paths
 
 METADATA_COMMANDS = frozenset({"chmod", "chown", "chgrp", "setfacl"})
 
@@ -57,7 +57,7 @@ def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Anal
         "what": _cache_what(versions),
     }
     rule = rules()[rule_id]
-    related = [Related(m.origin.span, f"{m.path.rsplit('/', 1)[-1] or '/'} made here")
+    related = [Related(m.origin.span, f"{display_path(m.path)} made here")
                for m in _unique_origins(made)]
     related += [Related(c.origin.span, "copied again here") for v in versions for c in _unique_origins(_copies(v))]
     return Finding(rule=rule, span=event.origin.span, message=rule.message.format(**fields),
