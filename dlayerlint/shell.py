@@ -277,6 +277,13 @@ class _Ctx(NamedTuple):
     subst: bool = False
     neg: bool = False
     redirs: tuple[Redirect, ...] = ()
+    # `a && b` skips b when a fails; that only leaves b unrun in a RUN that
+    # succeeds when the and-list's failure is tolerated: by a following `||`
+    # or an `if`/`while` test (or_guard), or by a following statement when
+    # `set -e` is off (seq_guard)
+    after_and: bool = False
+    or_guard: bool = False
+    seq_guard: bool = False
 
 
 @dataclass(slots=True)
@@ -355,15 +362,25 @@ class _Walker:
             self._sequence(node, inner._replace(subst=True, neg=False, redirs=()))
 
     def _sequence(self, node: Node, ctx: _Ctx) -> None:
+        ctx = self._settle(ctx)
         kids = node.children
+        statements = [i for i, kid in enumerate(kids) if kid.is_named and kid.type != "comment"]
         tasks: list[_Task] = []
-        for index, kid in enumerate(kids):
-            if not kid.is_named or kid.type == "comment":
-                continue
+        for index in statements:
             # `cmd &` runs in a background subshell: its cd does not stick
             background = index + 1 < len(kids) and kids[index + 1].type == "&"
-            tasks.append((self._scoped if background else self._statement, kid, ctx))
+            own = ctx if index == statements[-1] else ctx._replace(seq_guard=True)
+            tasks.append((self._scoped if background else self._statement, kids[index], own))
         self._push(tasks)
+
+    def _settle(self, ctx: _Ctx) -> _Ctx:
+        """Entering a nested sequence: decide the enclosing and-list's part
+        now, so the sequence's own statements start a fresh and-list. The
+        guards stay: the sequence fails exactly when its last statement does."""
+        if not ctx.after_and:
+            return ctx
+        tolerated = ctx.or_guard or (ctx.seq_guard and not self.errexit)
+        return ctx._replace(cond=ctx.cond or tolerated, after_and=False)
 
     def _compound(self, node: Node, ctx: _Ctx) -> None:
         if node.child_count and node.children[0].type == "((":
@@ -382,11 +399,15 @@ class _Walker:
     def _list(self, node: Node, ctx: _Ctx) -> None:
         tasks: list[_Task] = []
         operator = ""
+        operators = [kid.type for kid in node.children if not kid.is_named]
         for kid in node.children:
             if not kid.is_named:
                 operator = kid.type
             elif kid.type != "comment":
-                tasks.append((self._statement, kid, _after(operator, ctx)))
+                own = _after(operator, ctx)
+                if not operator and "||" in operators:
+                    own = own._replace(or_guard=True)
+                tasks.append((self._statement, kid, own))
         self._push(tasks)
 
     def _pipeline(self, node: Node, ctx: _Ctx) -> None:
@@ -402,7 +423,7 @@ class _Walker:
             if not kid.is_named:
                 in_body = in_body or kid.type == "then"
             elif kid.type != "comment":
-                tasks.append((self._statement, kid, body if in_body else ctx))
+                tasks.append((self._statement, kid, body if in_body else ctx._replace(or_guard=True)))
         self._push(tasks)
 
     def _while(self, node: Node, ctx: _Ctx) -> None:
@@ -633,8 +654,10 @@ class _Walker:
         argv = tuple(words)
         start = self.src.pos(node.start_byte)
         end = max(pend.end, start, argv[-1].end if argv else start)
+        tolerated = own.or_guard or (own.seq_guard and not self.errexit)
+        conditional = own.cond or (own.after_and and tolerated)
         command = Command(argv, tuple(pend.assigns), tuple(pend.redirects) + own.redirs,
-                          start, end, own.cond, own.scope, own.subst, own.neg)
+                          start, end, conditional, own.scope, own.subst, own.neg)
         if not (own.cond or own.subst or own.scope) and _sets_errexit(argv):
             self.errexit = True
         tasks: list[_Task] = [(self._emit, command, own)]
@@ -667,7 +690,9 @@ class _Walker:
 
 def _after(operator: str, ctx: _Ctx) -> _Ctx:
     """Context for the right side of && / || (the fallback may not run)."""
-    return ctx._replace(cond=True) if operator == "||" and not ctx.cond else ctx
+    if operator == "||":
+        return ctx if ctx.cond else ctx._replace(cond=True)
+    return ctx._replace(after_and=True) if operator == "&&" else ctx
 
 
 def _body_ctx(node: Node, ctx: _Ctx) -> _Ctx:

@@ -154,8 +154,22 @@ def test_astral_characters_after_brace_do_not_crash():
 def test_and_or_chains():
     commands = parse_script("a && b || c && d; e || true").commands
     assert [texts(c) for c in commands] == [["a"], ["b"], ["c"], ["d"], ["e"], ["true"]]
-    assert [c.conditional for c in commands] == [False, False, True, False, False, True]
+    # b is skipped when a fails and c rescues the RUN; d is skipped when the
+    # and-or list fails, which `; e` then hides (no set -e)
+    assert [c.conditional for c in commands] == [False, True, True, True, False, True]
     assert [c.scope for c in commands] == [()] * 6
+
+
+def test_and_lists_whose_failure_is_tolerated_are_conditional():
+    def flags(body: str) -> list[bool]:
+        return [c.conditional for c in parse_script(body).commands]
+    assert flags("[ -f /w ] && rm /w") == [False, False]          # the RUN fails if the test does
+    assert flags("[ -f /w ] && rm /w || true") == [False, True, True]
+    assert flags("[ -f /w ] && rm /w; true") == [False, True, False]
+    assert flags("set -e; [ -f /w ] && rm /w; true") == [False, False, False, False]
+    assert flags("x && (y; z)") == [False, False, False]
+    assert flags("(a && b); c") == [False, True, False]
+    assert flags("if a && b; then c; fi") == [False, True, True]
 
 
 def test_pipeline_members_get_their_own_scopes():
