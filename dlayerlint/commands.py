@@ -66,15 +66,16 @@ class CommandRunner:
         self.knowledge = knowledge
         self.masked = masked
         self.unknown = unknown     # reasons this layer's size is only a lower bound
-        self.cwd = "/"
+        self.cwd: str | None = "/"
         self.env: dict[str, str | None] = {}
 
     # -- paths -----------------------------------------------------------------------
 
     def absolute(self, text: str | None) -> str | None:
-        if text is None or text == "":
+        """The absolute path; None when unknown (or relative to an unknown cwd)."""
+        if text is None or text == "" or (self.cwd is None and not text.startswith("/")):
             return None
-        path = posixpath.normpath(posixpath.join(self.cwd, text))
+        path = posixpath.normpath(posixpath.join(self.cwd or "/", text))
         return "/" + path.lstrip("/")
 
     def writable(self, path: str | None) -> bool:
@@ -207,6 +208,9 @@ class CommandRunner:
                 self.create(posixpath.join(target_dir, posixpath.basename(text or "")), ZERO, call.origin)
         elif len(operands) >= 2:
             self.create(self.into_directory(operands[-1], operands[0], len(operands) > 2), ZERO, call.origin)
+            if not args.has("-s", "--symbolic"):   # overlay copies a hard link's source up first
+                for source in operands[:-1]:
+                    self.copy_up(source, False, call.origin, False)
         return ZERO
 
     def into_directory(self, destination: str | None, source: str | None, many: bool) -> str | None:
@@ -458,14 +462,15 @@ class CommandRunner:
             return UNKNOWN
         if sub.installs:
             self.note_unknown(f"packages installed by {call.name}")
-            for package in rest:
-                if package:
-                    self.facts.packages.setdefault(package, call.origin)
+            virtual = [args.value(option) for option in manager.virtual_options if args.value(option)]
+            for package in [p for p in rest if p] + virtual:
+                self.facts.packages.setdefault(package_name(package), call.origin)
         if sub.uninstalls:
-            self._uninstall([p for p in rest if p], call.origin)
+            self._uninstall([package_name(p) for p in rest if p], call.origin)
         if not (args.has(*manager.no_cache_options) or self._no_cache_env(manager)):
             for key in sub.fills:
-                self._fill_cache(key, call)
+                moved = [args.value(option) for option in manager.cache_options.get(key, ())]
+                self._fill_cache(key, call, next((m for m in moved if m), None))
         for key in sub.cleans:
             self._clean_cache(key, call)
         return UNKNOWN
@@ -478,8 +483,8 @@ class CommandRunner:
         env = dict(self.env, PM_NAME="yum" if manager_name in ("yum", "microdnf") else manager_name)
         return self.absolute(expand_word(cache.path, env))
 
-    def _fill_cache(self, key: str, call: Invocation) -> None:
-        path = self.cache_path(key, call.name)
+    def _fill_cache(self, key: str, call: Invocation, moved_to: str | None) -> None:
+        path = self.absolute(moved_to) if moved_to else self.cache_path(key, call.name)
         if not self.writable(path):
             return
         assert path is not None
@@ -502,6 +507,15 @@ class CommandRunner:
             installed = self.facts.packages.pop(package, None)
             if installed is not None and installed.layer < origin.layer:
                 self.facts.package_events.append(PackageEvent(package, installed, origin))
+
+
+_PACKAGE_NAME = re.compile(r"@?[^=<>!~\[;:@\s]+")
+
+
+def package_name(spec: str) -> str:
+    """`gcc=4:12.2.0-3`, `libc6:amd64`, `requests[socks]>=2`, `@scope/pkg@1` → the name."""
+    match = _PACKAGE_NAME.match(spec)
+    return match.group(0) if match else spec
 
 
 def _remote_name(url: str) -> str:

@@ -64,6 +64,8 @@ class PackageManager:
     no_cache_options: frozenset[str]
     no_cache_env: tuple[str, ...]
     subcommands: dict[str, Subcommand]
+    cache_options: dict[str, tuple[str, ...]]   # cache key → options that relocate it
+    virtual_options: frozenset[str]             # options naming a package group (apk --virtual)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,9 @@ def _manager(name: str, data: dict[str, Any]) -> PackageManager:
         name=name, names=tuple(data.get("names", [name])),
         value_options=frozenset(data.get("value_options", ())),
         no_cache_options=frozenset(data.get("no_cache_options", ())),
-        no_cache_env=tuple(data.get("no_cache_env", ())), subcommands=subcommands)
+        no_cache_env=tuple(data.get("no_cache_env", ())), subcommands=subcommands,
+        cache_options={key: tuple(options) for key, options in (data.get("cache_options") or {}).items()},
+        virtual_options=frozenset(data.get("virtual_options", ())))
 
 
 def _cache(key: str, data: dict[str, Any]) -> Cache:

@@ -175,7 +175,7 @@ class Replayer:
             heredoc = instruction.heredocs[0]
             walker.walk(heredoc.body, heredoc.body_map)
         else:
-            walker.walk(instruction.arguments, instruction.arguments_map)
+            walker.walk(*_script_with_heredocs(instruction))
 
     # -- COPY and ADD --------------------------------------------------------------------------------
 
@@ -420,7 +420,7 @@ class _ScriptWalker:
             heredoc = stdin[1]
             self.walk(heredoc.body, heredoc.body_map)
             return
-        self.runner.cwd = frame.cwd or "/"
+        self.runner.cwd = frame.cwd
         self.runner.env = {**self.env, **frame.variables}
         glob_words = frozenset(i for i, (_, word) in enumerate(words[1:]) if word is not None and word.has_glob)
         stdout = self.runner.run(Invocation(name, words[1:], origin, stdin[0], glob_words))
@@ -457,7 +457,7 @@ class _ScriptWalker:
                 text = self._resolve(redirect.target, frame)
                 size = exact(len(text.encode()) + 1) if text is not None else UNKNOWN
             elif redirect.op == "<" and redirect.target is not None:
-                self.runner.cwd = frame.cwd or "/"
+                self.runner.cwd = frame.cwd
                 size = self.runner.file_size(self._resolve(redirect.target, frame))
         return size, heredoc
 
@@ -492,6 +492,21 @@ def _unwrap(words: list, wrappers: dict) -> list:
             return words if not words else words[:1] + [(None, None)]
         words = words[index:]
     return words
+
+
+def _script_with_heredocs(instruction: Instruction) -> tuple[str, TextMap]:
+    """The RUN's shell text with its heredoc bodies after it, as the shell
+    reads them (`cat <<EOF > /f` needs the body to parse), and their map."""
+    text = instruction.arguments
+    segments = list(instruction.arguments_map.segments)
+    for heredoc in instruction.heredocs:
+        text += "\n"
+        segments += [(len(text) + offset, line, column) for offset, line, column in heredoc.body_map.segments]
+        text += heredoc.body
+        end = heredoc.span.end
+        segments.append((len(text), end.line, max(1, end.column - len(heredoc.delimiter))))
+        text += heredoc.delimiter
+    return text, TextMap(tuple(segments), len(text))
 
 
 def _mount_targets(instruction: Instruction, workdir: str) -> list[str]:

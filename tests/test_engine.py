@@ -393,9 +393,6 @@ def test_heredoc_strip_tabs_column():
     assert (f.span.start.line, f.span.start.column) == (5, 4)
 
 
-@pytest.mark.xfail(reason="BUG: `RUN cat <<EOF > /f` (Dockerfile heredoc as stdin) writes nothing: the "
-                          "redirect after <<EOF is lost when the body is parsed without the heredoc",
-                   strict=True)
 def test_cat_heredoc_into_file():
     a = lint("""
         FROM busybox
@@ -411,7 +408,6 @@ def test_cat_heredoc_into_file():
     assert span(f) == (6, 5, 6, 10) and f.wasted == Size(12, EXACT)
 
 
-@pytest.mark.xfail(reason="BUG: `RUN cat > /f <<EOF`: heredoc stdin not seen, /f gets unknown size", strict=True)
 def test_cat_redirect_then_heredoc():
     a = lint("""
         FROM busybox
@@ -425,8 +421,6 @@ def test_cat_redirect_then_heredoc():
     assert stranded(a) == {2: 12, 6: 0}
 
 
-@pytest.mark.xfail(reason="BUG: `RUN bash <<EOF` body is never walked (heredoc stdin lost): rm inside is missed",
-                   strict=True)
 def test_shell_fed_a_heredoc():
     a = lint("""
         FROM busybox
@@ -601,9 +595,6 @@ def test_symlink_holds_no_bytes():
     assert a.findings[0].paths == ["/c"]
 
 
-@pytest.mark.xfail(reason="BUG: a hard link (`ln SRC DST`) to an earlier layer's file copies SRC up (overlay "
-                          "ovl_link; a real buildah build: ln layer holds 2000 B, 2000 B stranded); dlayerlint says 0",
-                   strict=True)
 def test_hard_link_to_an_earlier_file_copies_it_up():
     a = lint("""
         FROM busybox
@@ -801,8 +792,6 @@ def test_cd_does_not_carry_to_the_next_run():
     assert stranded(a) == {2: 7, 3: 0, 4: 0}
 
 
-@pytest.mark.xfail(reason="BUG: after `cd $UNKNOWN` relative paths resolve against / (an unknown cwd falls back to /), "
-                          "so `rm f` strands /f", strict=True)
 def test_cd_to_unknown_directory_guesses_nothing():
     a = lint("""
         FROM busybox
@@ -1142,8 +1131,6 @@ def test_pip_without_cache_in_image(text):
     assert lint(text).findings == []
 
 
-@pytest.mark.xfail(reason="BUG: `pip install --no-cache-dir x` layer reported as exactly 0 bytes; installed "
-                          "packages are unknown (pip/npm subcommands lack `installs`)", strict=True)
 def test_pip_install_adds_unknown_bytes():
     a = lint("""
         FROM python:3.12
@@ -1152,8 +1139,6 @@ def test_pip_install_adds_unknown_bytes():
     assert layer(a, 2).added.confidence is UNKNOWN
 
 
-@pytest.mark.xfail(reason="BUG: `pip install --cache-dir DIR` ignored: DLL105 reported for /root/.cache/pip",
-                   strict=True)
 def test_pip_cache_dir_option_is_honoured():
     a = lint("""
         FROM python:3.12
@@ -1175,7 +1160,6 @@ def test_npm_cache_cleaned_in_a_later_run():
     assert "npm's package cache" in f.message
 
 
-@pytest.mark.xfail(reason="BUG: `npm ci --cache DIR` ignored: DLL105 false positive for /root/.npm", strict=True)
 def test_npm_cache_option_is_honoured():
     a = lint("""
         FROM node:20
@@ -1221,8 +1205,6 @@ def test_apk_del_later_dll107():
     assert where(a) == [("DLL107", 3, 5)]
 
 
-@pytest.mark.xfail(reason="BUG: `apk add --virtual .build-deps gcc` then `apk del .build-deps` in a later RUN: "
-                          "no DLL107 (virtual package name not recorded)", strict=True)
 def test_apk_virtual_package_deleted_later():
     a = lint("""
         FROM alpine
@@ -1232,8 +1214,6 @@ def test_apk_virtual_package_deleted_later():
     assert where(a) == [("DLL107", 3, 5)]
 
 
-@pytest.mark.xfail(reason="BUG: `apt-get install gcc=VERSION` records 'gcc=VERSION', so purging gcc later "
-                          "is not matched", strict=True)
 def test_version_pinned_package_purged_later():
     a = lint("""
         FROM debian

