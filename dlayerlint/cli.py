@@ -27,7 +27,11 @@ POOL_THRESHOLD = 16
 
 
 class UsageError(Exception):
-    pass
+    """A file we cannot lint; `line` when the problem has one."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +85,7 @@ def _read(path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise UsageError(f"not UTF-8 text: byte 0x{data[error.start]:02x} on line {line}") from error
+        raise UsageError(f"not UTF-8 text: byte 0x{data[error.start]:02x} on line {line}", line) from error
 
 
 def _context(path: Path, root: str | None) -> BuildContext | None:
@@ -96,7 +100,7 @@ def _check_file(name: str, args: argparse.Namespace) -> FileResult:
         text = _read(path)
         context = _context(path, args.context)
     except UsageError as error:
-        return FileResult(name, error=str(error))
+        return FileResult(name, error=str(error), error_line=error.line)
     except PatternError as error:
         return FileResult(name, error=f".dockerignore: {error}")
     try:

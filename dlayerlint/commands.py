@@ -26,6 +26,7 @@ Operand = tuple[str | None, object]   # resolved text (None: unknown) and the wo
 
 CHMOD_MODE = re.compile(r"-[rwxXst]+(,.*)?")
 ZERO_SOURCES = ("/dev/zero", "/dev/urandom", "/dev/random")
+SILENT = frozenset({":", "true", "false"})   # print nothing: `: > f` makes an empty file
 DEVICE_PREFIXES = ("/dev/", "/proc/", "/sys/")
 
 
@@ -109,6 +110,8 @@ class CommandRunner:
         if spec is not None:
             handler: Callable[[CommandSpec, Invocation], Size | None] = getattr(self, "_verb_" + spec.verb)
             return handler(spec, call)
+        if call.name in SILENT:
+            return ZERO
         first_operand = call.words[0][0] if call.words else None
         if call.name in self.knowledge.no_effect or f"{call.name} {first_operand}" in self.knowledge.no_effect:
             return UNKNOWN
@@ -159,14 +162,17 @@ class CommandRunner:
 
     def _verb_edit(self, spec: CommandSpec, call: Invocation) -> Size:
         args = self.arguments(spec, call)
-        in_place = args.has(*spec.flags("requires")) or any(
-            (text or "").startswith("--in-place") for text, _ in call.words)
-        if not in_place:
+        suffix = _in_place_suffix(call.name, [text for text, _ in call.words])
+        if suffix is None and not args.has(*spec.flags("requires")):
             return UNKNOWN
         operands = args.operands
         if not args.has(*spec.flags("script_unless")):
             operands = operands[1:]   # the first operand is the script
         for text, index in operands:
+            if suffix:   # `sed -i.bak` keeps the old file beside the new one
+                for node in self.nodes(text, call.is_glob(index)):
+                    if node.version is not None:
+                        self.create(node.path + suffix, node.version.size, call.origin)
             self.copy_up(text, call.is_glob(index), call.origin, False)
         return ZERO
 
@@ -273,25 +279,34 @@ class CommandRunner:
         return ZERO
 
     def _dd_size(self, operands: dict[str, str]) -> Size:
+        copied = self._dd_copied(operands)
+        seek = parse_size(operands.get("seek", "0"), dd=True)
+        obs = 1 if "seek_bytes" in operands.get("oflag", "") else \
+            parse_size(operands.get("obs") or operands.get("bs") or "512", dd=True)
+        if seek and obs and "of" in operands:   # the skipped part counts (a sparse hole)
+            return Size(copied.bytes + seek * obs, copied.confidence)
+        return copied
+
+    def _dd_copied(self, operands: dict[str, str]) -> Size:
+        """Bytes dd copies: count blocks, or what the input holds."""
         block = parse_size(operands.get("ibs") or operands.get("bs") or "512", dd=True)
-        count_text = operands.get("count")
         source = operands.get("if")
         available = self.file_size(source) if source is not None else UNKNOWN
-        if source in ZERO_SOURCES:
-            available = None
-        if count_text is None or block is None:
+        count = parse_size(operands["count"], dd=True) if "count" in operands else None
+        if count is None or block is None:
             return available or UNKNOWN
-        count = parse_size(count_text, dd=True)
-        if count is None:
-            return UNKNOWN
         wanted = count if "count_bytes" in operands.get("iflag", "") else count * block
-        seek = parse_size(operands.get("seek", "0"), dd=True)
-        obs = parse_size(operands.get("obs") or operands.get("bs") or "512", dd=True)
-        if seek and obs and "of" in operands:
-            wanted += seek * obs
-        if available is not None and available.known:
-            return Size(min(wanted, available.bytes), available.confidence)
-        return exact(wanted) if available is None else UNKNOWN
+        if available is None:
+            return exact(wanted)
+        return Size(min(wanted, available.bytes), available.confidence) if available.known else UNKNOWN
+
+    def is_new(self, text: str | None) -> bool:
+        """The path does not exist and its folder was made by a tracked command."""
+        path = self.absolute(text)
+        if path is None or self.fs.lookup(path) is not None:
+            return False
+        parent = self.fs.lookup(posixpath.dirname(path))
+        return parent is not None and parent.is_dir and not parent.from_base
 
     def file_size(self, text: str | None) -> Size | None:
         """Size of a tracked file; None for an endless device."""
@@ -315,6 +330,8 @@ class CommandRunner:
             return UNKNOWN
         if size_text[:1] in "+-<>/%":
             current = self.file_size(path) or UNKNOWN
+            if not current.known and self.is_new(path):
+                current = ZERO
             delta = parse_size(size_text[1:])
             if size_text[0] == "+" and delta is not None and current.known:
                 return Size(current.bytes + delta, current.confidence)
@@ -509,6 +526,18 @@ class CommandRunner:
                 self.facts.package_events.append(PackageEvent(package, installed, origin))
 
 
+def _in_place_suffix(name: str, texts: list[str | None]) -> str | None:
+    """'' for `sed -i`, '.bak' for `sed -i.bak` / `--in-place=.bak`, None without -i."""
+    for text in texts:
+        if text is None:
+            continue
+        if text.startswith("--in-place"):
+            return text.partition("=")[2]
+        if name == "sed" and text.startswith("-i"):
+            return text[2:]
+    return None
+
+
 _PACKAGE_NAME = re.compile(r"@?[^=<>!~\[;:@\s]+")
 
 
@@ -564,28 +593,31 @@ def _printf_size(texts: list[str]) -> Size:
     if not texts:
         return ZERO
     template, values = texts[0], texts[1:]
+    # \\x is bash's; dash's printf prints it as written
+    confidence = Confidence.ESTIMATED if "\\x" in template else Confidence.EXACT
     if "%" not in template.replace("%%", ""):
-        return exact(len(_decode(template.replace("%%", "%")).encode()))
+        return Size(len(_decode(template.replace("%%", "%"), printf=True).encode()), confidence)
     if re.fullmatch(r"(?:[^%]|%%|%s)*", template) and values:
-        count = template.count("%s") - template.count("%%s")
-        rounds = max(1, -(-len(values) // count)) if count else 1
-        body = len(_decode(template.replace("%%", "%").replace("%s", "")).encode())
-        return exact(body * rounds + sum(len(v.encode()) for v in values))
+        count = template.replace("%%", "").count("%s")
+        rounds = max(1, -(-len(values) // count))
+        body = len(_decode(template.replace("%%", "%").replace("%s", ""), printf=True).encode())
+        return Size(body * rounds + sum(len(v.encode()) for v in values), confidence)
     return UNKNOWN
 
 
-_ESCAPE = re.compile(r"\\(0[0-7]{0,3}|x[0-9A-Fa-f]{1,2}|.)", re.DOTALL)
+_ECHO_ESCAPE = re.compile(r"\\(0[0-7]{0,3}|x[0-9A-Fa-f]{1,2}|.)", re.DOTALL)
+_PRINTF_ESCAPE = re.compile(r"\\([0-7]{1,3}|x[0-9A-Fa-f]{1,2}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
                    "e": "\x1b", "\\": "\\"}
 
 
-def _decode(text: str) -> str:
-    """echo -e / printf escapes; an unknown escape stays as written."""
+def _decode(text: str, printf: bool = False) -> str:
+    """echo's (dash: `\\0NNN`) or printf's (`\\NNN`) escapes; an unknown escape stays as written."""
     def one(match: re.Match[str]) -> str:
         code = match.group(1)
-        if code[0] == "0":
-            return chr(int(code[1:] or "0", 8))
+        if code[0] in "01234567" and (printf or code[0] == "0"):
+            return chr(int(code[0 if printf else 1:] or "0", 8))
         if code[0] == "x" and len(code) > 1:
             return chr(int(code[1:], 16))
         return _SIMPLE_ESCAPES.get(code, "\\" + code)
-    return _ESCAPE.sub(one, text)
+    return (_PRINTF_ESCAPE if printf else _ECHO_ESCAPE).sub(one, text)

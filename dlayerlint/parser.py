@@ -220,7 +220,8 @@ class _Parser:  # pylint: disable=too-few-public-methods
             self.src.index += 1
             candidate = line.lstrip("\t") if strip_tabs else line
             if candidate == delimiter:
-                return _heredoc(delimiter, body, first, self.src.index, expand, strip_tabs, len(line))
+                raw = self.src.lines[first:first + len(body)]
+                return _heredoc(delimiter, body, raw, (first, self.src.index), expand, strip_tabs, len(line))
             body.append(candidate)
         self.errors.append(ParseError(last_line, 1, f"unterminated heredoc: no line '{delimiter}' ends it"))
         return None
@@ -540,17 +541,22 @@ class _ShellLexer:  # pylint: disable=too-few-public-methods
         return self.text[start:self.position]
 
 
-def _heredoc(delimiter: str, body: list[str], first: int, after: int, expand: bool,
-             strip_tabs: bool, terminator_length: int) -> Heredoc:
+def _body_map(body: list[str], raw: list[str], first: int) -> TextMap:
+    """Each body line at its source line; a <<- line starts after the tabs it lost."""
     segments = []
     offset = 0
-    for number, line in enumerate(body):
-        segments.append((offset, first + number + 1, 1))
+    for number, (line, source) in enumerate(zip(body, raw)):
+        segments.append((offset, first + number + 1, len(source) - len(line) + 1))
         offset += len(line) + 1
-    text = "\n".join(body) + ("\n" if body else "")
-    body_map = TextMap(tuple(segments) or ((0, first + 1, 1),), len(text))
+    return TextMap(tuple(segments) or ((0, first + 1, 1),), offset)
+
+
+def _heredoc(delimiter: str, body: list[str], raw: list[str], lines: tuple[int, int],
+             expand: bool, strip_tabs: bool, terminator_length: int) -> Heredoc:
+    first, after = lines
     span = Span(Position(first + 1, 1), Position(after, terminator_length + 1))
-    return Heredoc(delimiter, text, expand, strip_tabs, body_map, span)
+    text = "\n".join(body) + ("\n" if body else "")
+    return Heredoc(delimiter, text, expand, strip_tabs, _body_map(body, raw, first), span)
 
 
 def parse(text: str) -> Dockerfile:

@@ -352,10 +352,19 @@ class _ScriptWalker:
                 start_of = self.instruction.arguments_map.position(0)
                 self.walk(script, TextMap(((0, start_of.line, start_of.column),), len(script)))
             return
-        origin = self.replayer.origin(self.instruction)
         self.runner.cwd = self.run.state.workdir
         self.runner.env = self.env
-        self.runner.run(Invocation(name, [(word, None) for word in argv[1:]], origin))
+        self.runner.run(Invocation(name, [(word, None) for word in argv[1:]], self._exec_origin(argv)))
+
+    def _exec_origin(self, argv: tuple[str, ...]) -> Origin:
+        """`RUN ["rm", "/y"]`: from the command's first character to the last element's end."""
+        arguments = self.instruction.arguments
+        start = arguments.find('"', 1) + 1
+        end = arguments.rfind('"')
+        if start <= 0 or end < start:
+            return self.replayer.origin(self.instruction)
+        span = self.instruction.arguments_map.span(start, end)
+        return Origin(self.instruction.index, span, " ".join(argv))
 
     def walk(self, body: str, text_map: TextMap) -> None:
         script: Script = parse_script(body)

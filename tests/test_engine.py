@@ -182,8 +182,6 @@ def test_dd_to_stdout_redirected():
     assert added(a) == {2: (300, EXACT)}
 
 
-@pytest.mark.xfail(reason="BUG: dd oflag=seek_bytes ignored: seek=10 is taken as 10 output blocks",
-                   strict=True)
 def test_dd_seek_bytes():
     a = lint("""
         FROM busybox
@@ -253,8 +251,6 @@ def test_truncate_shrink_earlier_file_strands_all_of_it():
     assert a.findings[0].paths == ["/a"]
 
 
-@pytest.mark.xfail(reason="BUG: `truncate -s +1K` of a file that cannot exist yet (in a dir this RUN made) "
-                          "gives unknown size instead of exactly 1024", strict=True)
 def test_truncate_relative_on_new_file():
     a = lint("""
         FROM busybox
@@ -343,8 +339,6 @@ def test_stderr_redirect_is_not_stdout():
     assert added(a)[2][1] is UNKNOWN
 
 
-@pytest.mark.xfail(reason="BUG: printf format octal escape \\101 (one byte 'A') is read with echo's \\0NNN rule",
-                   strict=True)
 def test_printf_octal_escape():
     a = lint(r"""
         FROM busybox
@@ -353,8 +347,6 @@ def test_printf_octal_escape():
     assert added(a) == {2: (1, EXACT)}
 
 
-@pytest.mark.xfail(reason="BUG: `: > /f` makes an empty file of exactly 0 bytes, reported as unknown",
-                   strict=True)
 def test_colon_redirect_makes_empty_file():
     a = lint("""
         FROM busybox
@@ -379,7 +371,6 @@ def test_heredoc_run_script_bytes_and_rm():
     assert f.paths == ["/x"] and f.wasted == Size(100, EXACT)
 
 
-@pytest.mark.xfail(reason="BUG: RUN <<-EOF heredoc: columns ignore the stripped leading tabs", strict=True)
 def test_heredoc_strip_tabs_column():
     a = lint("""
         FROM busybox
@@ -693,8 +684,6 @@ def test_sed_in_place_copies_up_and_plain_sed_does_nothing():
     assert span(f) == (3, 5, 3, 27) and f.paths == ["/a", "/b"] and f.wasted == Size(30, EXACT)
 
 
-@pytest.mark.xfail(reason="BUG: `sed -i.bak` also writes FILE.bak (a full copy): layer should hold 2x the bytes",
-                   strict=True)
 def test_sed_in_place_with_backup_suffix():
     a = lint("""
         FROM busybox
@@ -996,8 +985,6 @@ def test_git_clone_then_rm_rf_checkout():
     assert a.stranded.confidence is UNKNOWN
 
 
-@pytest.mark.xfail(reason="BUG: Finding.paths leaks the internal BLOB name '/src/\\x00contents1' "
-                          "(also in --format json) instead of '/src/*'", strict=True)
 def test_git_clone_paths_are_displayable():
     a = lint("""
         FROM busybox
@@ -1024,8 +1011,6 @@ def test_apt_lists_removed_later_dll104():
     assert "apt package lists" in f.message
 
 
-@pytest.mark.xfail(reason="BUG: DLL104/DLL105 Finding.paths hold the internal BLOB name "
-                          "'/var/lib/apt/lists/\\x00contents1' instead of '/var/lib/apt/lists/*'", strict=True)
 def test_apt_lists_paths_are_displayable():
     a = lint("""
         FROM debian:bookworm
@@ -1445,8 +1430,6 @@ def test_exec_form_direct_command_strands_bytes():
     assert f.paths == ["/y"] and f.wasted == Size(10, EXACT)
 
 
-@pytest.mark.xfail(reason="BUG: exec-form `RUN [\"rm\", \"/y\"]` finding points at the RUN keyword (col 1), "
-                          "not at the rm word", strict=True)
 def test_exec_form_direct_command_points_at_command():
     a = lint("""
         FROM busybox

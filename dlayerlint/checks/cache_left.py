@@ -25,6 +25,6 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             fields = {"command": version.origin.text, "what": cache.what, "path": display_path(version.path),
                       "bytes": amount(version.size), "clean": cache.clean, "source": cache.source}
             yield Finding(rule=rule, span=version.origin.span, message=rule.message.format(**fields),
-                          paths=[version.path], wasted=version.size,
+                          paths=[display_path(version.path)], wasted=version.size,
                           related=[Related(version.origin.span, f"{cache.what}: {cache.source}")],
                           layers=(version.layer,))

@@ -61,7 +61,7 @@ def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Anal
                for m in _unique_origins(made)]
     related += [Related(c.origin.span, "copied again here") for v in versions for c in _unique_origins(_copies(v))]
     return Finding(rule=rule, span=event.origin.span, message=rule.message.format(**fields),
-                   paths=sorted({v.path for v in versions}), wasted=total(v.size for v in versions),
+                   paths=sorted({display_path(v.path) for v in versions}), wasted=total(v.size for v in versions),
                    related=related, layers=tuple(sorted({m.layer for m in made} | {event.origin.layer})))
 
 

@@ -41,7 +41,7 @@ def render_file(result: FileResult, _show_layers: bool = False) -> dict[str, Any
     data: dict[str, Any] = {"path": result.path, "stranded_bytes": None, "stranded_confidence": "unknown",
                             "layers": [], "findings": [], "errors": []}
     if result.error is not None:
-        data["errors"].append({"line": result.error_line, "column": 0, "message": result.error})
+        data["errors"].append({"line": result.error_line, "column": None, "message": result.error})
     if analysis is None:
         return data
     stranded = analysis.stranded

@@ -11,7 +11,7 @@ class FileResult:
     path: str
     analysis: Analysis | None = None
     error: str | None = None          # why the file could not be read
-    error_line: int = 0
+    error_line: int | None = None   # the line of a read error, when it has one
     messages: list[str] = field(default_factory=list)
 
     @property

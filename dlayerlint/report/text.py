@@ -49,7 +49,8 @@ def _summary(path: str, analysis: Analysis) -> str:
 
 def render_file(result: FileResult, show_layers: bool) -> str:
     if result.error is not None:
-        return f"{result.path}:{result.error_line}: error: {result.error}\n"
+        where = f"{result.path}:{result.error_line}" if result.error_line else result.path
+        return f"{where}: error: {result.error}\n"
     analysis = result.analysis
     assert analysis is not None
     out = [f"{result.path}:{e.line}:{e.column}: error: {e.message}" for e in analysis.errors]
