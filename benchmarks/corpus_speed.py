@@ -114,7 +114,8 @@ def per_file(files: list[str]) -> None:
         print(f"    {cost:8.1f} ms  {name}")
 
 
-def profile(files: list[str], top: int = 10) -> None:
+def profile(files: Sequence[str], what: str, top: int = 10) -> None:
+    """pyinstrument over linting files in-process (paths relative to the corpus, or absolute)."""
     try:
         from pyinstrument import Profiler  # pylint: disable=import-outside-toplevel
     except ImportError:
@@ -127,7 +128,7 @@ def profile(files: list[str], top: int = 10) -> None:
     for name in files:
         lint(name)
     profiler.stop()
-    print_top(profiler, f"{len(files)} corpus files in-process", top)
+    print_top(profiler, what, top)
 
 
 def print_top(profiler: object, what: str, top: int = 10) -> None:
@@ -205,7 +206,7 @@ def main() -> int:
     if options.sample:
         sampled_processes(files, single, options.sample)
     if options.profile:
-        profile(files)
+        profile(files, f"{len(files)} corpus files in-process")
     return 0
 
 

@@ -252,7 +252,7 @@ class SymbolicFS:
             self.ensure_dir(destination, created=True)
         for path, version in moved:
             target = destination + path[len(base):]
-            self.write(target, version.size, origin, version.tags, "overwrite")
+            self.write(target, version.size, origin, version.tags, "move")
             new = self.lookup(target)
             if new is not None and new.version is not None:
                 new.version.previous = version if version.layer < origin.layer else version.previous
