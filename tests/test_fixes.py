@@ -1,19 +1,14 @@
 """The merged-RUN rewrite: it parses, it strands nothing, applying it twice
 changes nothing, and the file's layout (CRLF, BOM, final newline) is kept."""
+from pathlib import Path
+
 import pytest
 
 from dlayerlint.analysis import analyze
 from dlayerlint.fixes import apply_fixes
 
-CLASSIC = """FROM busybox
-RUN mkdir /data
-RUN dd if=/dev/zero bs=1024 count=1024 of=/data/one
-RUN chmod -R 0777 /data
-RUN dd if=/dev/zero bs=1024 count=1024 of=/data/two
-RUN chmod -R 0777 /data
-RUN rm /data/one
-CMD ls -alh /data
-"""
+# the README's example: the classic layer-bloat Dockerfile
+CLASSIC = (Path(__file__).resolve().parents[1] / "examples" / "classic" / "Dockerfile").read_text()
 
 
 def fixed(text: str) -> str:
