@@ -62,9 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--layers", action="store_true", help="print each layer's added and stranded bytes")
     check.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                        help="worker processes for many files (default: all cores; output order is the input order)")
-    commands.add_parser("rules", help="list the rules")
+    check.set_defaults(handler=_check)
+    commands.add_parser("rules", help="list the rules").set_defaults(handler=_rules)
     explain = commands.add_parser("explain", help="describe a rule, with examples")
     explain.add_argument("rule", metavar="NAME-OR-ID")
+    explain.set_defaults(handler=_explain)
+    # further subcommands live in their own modules: each adds its parser and handler here
     return parser
 
 
@@ -143,16 +146,16 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if any(outcome.has_findings for outcome in outcomes) else EXIT_CLEAN
 
 
-def _rules() -> int:
+def _rules(_args: argparse.Namespace) -> int:
     for rule in rules().values():
         print(f"{rule.id}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
     return EXIT_CLEAN
 
 
-def _explain(name: str) -> int:
-    rule = find_rule(name)
+def _explain(args: argparse.Namespace) -> int:
+    rule = find_rule(args.rule)
     if rule is None:
-        print(f"dlayerlint: no rule named '{name}' (see `dlayerlint rules`)", file=sys.stderr)
+        print(f"dlayerlint: no rule named '{args.rule}' (see `dlayerlint rules`)", file=sys.stderr)
         return EXIT_ERROR
     sys.stdout.write(rule.explain())
     return EXIT_CLEAN
@@ -161,11 +164,7 @@ def _explain(name: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "check":
-            return _check(args)
-        if args.command == "rules":
-            return _rules()
-        return _explain(args.rule)
+        return args.handler(args)
     except BrokenPipeError:
         return EXIT_CLEAN
 
