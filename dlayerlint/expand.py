@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 Env = Mapping[str, "str | None"]
 
@@ -16,44 +17,11 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # the word may nest further expansions, so the closing brace is found by counting.
 BRACED_HEAD = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-+?=])?")
 SIMPLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+NOTHING_TO_EXPAND = re.compile(r"[^'\"$\\`]*")   # no quote, $, backslash or backtick
 
 
 class Unknown(Exception):
     """Raised inside expansion when a value cannot be known."""
-
-
-def expand_param(raw: str, env: Env) -> str | None:
-    """Expand one parameter expansion written as `$X` or `${X...}`."""
-    try:
-        return _param(raw, env)
-    except Unknown:
-        return None
-
-
-def _param(raw: str, env: Env) -> str:
-    match = SIMPLE.fullmatch(raw)
-    if match:
-        return _lookup(match.group(1), env)
-    match = BRACED_HEAD.match(raw)
-    if not match or _braced_end(raw, 0) != len(raw):
-        raise Unknown(raw)
-    name, operator = match.groups()
-    word = raw[match.end():-1]
-    if operator is None and word:
-        raise Unknown(raw)   # ${X#pattern} and friends: not modelled
-    if operator is None:
-        return _lookup(name, env)
-    # An ARG declared without a value is unset in a build that does not pass
-    # it, so the default form gives its word; a plain `$X` of it stays unknown.
-    value = env.get(name)
-    is_set = value is not None and (value != "" or not operator.startswith(":"))
-    if operator.endswith("-") or operator.endswith("="):
-        return value if is_set and value is not None else _expand(word or "", env)
-    if operator.endswith("+"):
-        return _expand(word or "", env) if is_set else ""
-    if is_set and value is not None:
-        return value
-    raise Unknown(name)  # ${X:?msg} with X unset fails the build
 
 
 def _lookup(name: str, env: Env) -> str:
@@ -63,54 +31,115 @@ def _lookup(name: str, env: Env) -> str:
     return value
 
 
-def _expand(text: str, env: Env, escape: str = "\\") -> str:
-    out: list[str] = []
-    index = 0
-    quote = ""
-    while index < len(text):
-        char = text[index]
-        if char == escape and quote != "'" and index + 1 < len(text):
-            out.append(text[index + 1])
-            index += 2
-        elif char in "'\"" and quote in ("", char):
-            quote = "" if quote else char
-            index += 1
-        elif char == "$" and quote != "'":
-            raw = _param_at(text, index)
-            if raw is None:
-                out.append(char)
-                index += 1
-            else:
-                out.append(_param(raw, env))
-                index += len(raw)
-        else:
-            out.append(char)
-            index += 1
-    return "".join(out)
-
-
-def _braced_end(text: str, index: int) -> int:
-    """Index after the brace that closes the `${` at index, or -1."""
-    depth = 0
-    position = index + 1
-    while position < len(text):
-        char = text[position]
+def _closing_braces(text: str) -> dict[int, int]:
+    """For each `{` that is closed, the index after its `}` (braces counted
+    as BuildKit's lexer finds the end of `${...}`, quotes aside): one pass, so
+    nested `${A:-${B:-...}}` costs linear time, however deep."""
+    closes: dict[int, int] = {}
+    opened: list[int] = []
+    for index, char in enumerate(text):
         if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return position + 1
-        position += 1
-    return -1
+            opened.append(index)
+        elif char == "}" and opened:
+            closes[opened.pop()] = index + 1
+    return closes
 
 
-def _param_at(text: str, index: int) -> str | None:
-    if text.startswith("${", index) and BRACED_HEAD.match(text, index):
-        end = _braced_end(text, index)
-        return text[index:end] if end > 0 else None
-    match = SIMPLE.match(text, index)
-    return match.group(0) if match else None
+@dataclass(slots=True)
+class _Span:
+    """A piece of text being expanded: the whole word, or a nested `${X:-word}`'s word."""
+    position: int
+    end: int
+    out: list[str] = field(default_factory=list)
+    quote: str = ""
+
+
+class _Expansion:  # pylint: disable=too-few-public-methods
+    """Expands one word; nested default words go on an explicit stack, not
+    the Python call stack, so no nesting depth can raise RecursionError."""
+
+    def __init__(self, text: str, env: Env, escape: str) -> None:
+        self.text = text
+        self.env = env
+        self.escape = escape
+        self.closes = _closing_braces(text) if "${" in text else {}
+
+    def run(self) -> str:
+        spans = [_Span(0, len(self.text))]
+        while True:
+            span = spans[-1]
+            if span.position < span.end:
+                nested = self._step(span)
+                if nested is not None:
+                    spans.append(nested)
+                continue
+            spans.pop()
+            if not spans:
+                return "".join(span.out)
+            spans[-1].out.append("".join(span.out))
+
+    def _step(self, span: _Span) -> _Span | None:
+        """Consume one character or one parameter of span; a `${X:-word}`
+        whose word must be expanded comes back as the span to do next."""
+        text, index = self.text, span.position
+        char = text[index]
+        if char == self.escape and span.quote != "'" and index + 1 < span.end:
+            span.out.append(text[index + 1])
+            span.position += 2
+        elif char in "'\"" and span.quote in ("", char):
+            span.quote = "" if span.quote else char
+            span.position += 1
+        elif char == "$" and span.quote != "'":
+            return self._dollar(span)
+        else:
+            span.out.append(char)
+            span.position += 1
+        return None
+
+    def _dollar(self, span: _Span) -> _Span | None:
+        index = span.position
+        braced = BRACED_HEAD.match(self.text, index)
+        end = self.closes.get(index + 1, -1) if braced else -1
+        if braced and end > 0:
+            span.position = end
+            return self._braced(braced, end, span.out)
+        simple = SIMPLE.match(self.text, index)
+        if simple:
+            span.out.append(_lookup(simple.group(1), self.env))
+            span.position = simple.end()
+        else:
+            span.out.append("$")
+            span.position += 1
+        return None
+
+    def _braced(self, head: re.Match[str], end: int, out: list[str]) -> _Span | None:
+        """`${NAME}` or `${NAME<op>word}` closing at end: its value goes to
+        out, or the word to expand comes back as a span."""
+        name, operator = head.groups()
+        word = _Span(head.end(), end - 1)
+        if operator is None:
+            if word.end > word.position:
+                raise Unknown(name)   # ${X#pattern} and friends: not modelled
+            out.append(_lookup(name, self.env))
+            return None
+        # An ARG declared without a value is unset in a build that does not pass
+        # it, so the default form gives its word; a plain `$X` of it stays unknown.
+        value = self.env.get(name)
+        is_set = value is not None and (value != "" or not operator.startswith(":"))
+        if operator.endswith("+"):
+            return word if is_set else None
+        if is_set and value is not None:
+            out.append(value)
+            return None
+        if operator[-1] in "-=":
+            return word
+        raise Unknown(name)  # ${X:?msg} with X unset fails the build
+
+
+def _expand(text: str, env: Env, escape: str = "\\") -> str:
+    if NOTHING_TO_EXPAND.fullmatch(text):
+        return text   # most words: no quote, escape or $ (either escape character)
+    return _Expansion(text, env, escape).run()
 
 
 def expand_word(text: str, env: Env, escape: str = "\\") -> str | None:

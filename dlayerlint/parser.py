@@ -41,7 +41,8 @@ KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 KEYWORD_WORD = re.compile(r"[^\t\v\f\r ]+")   # BuildKit splits the keyword off at [\t\v\f\r ]
 HEALTHCHECK_TYPE = re.compile(r"[^\t\n\v\f\r ]*[\t\n\v\f\r ]*")
 # A shell word that opens a heredoc; current BuildKit allows blanks after `<<` (moby/buildkit#5817).
-HEREDOC_WORD = re.compile(r"([0-9]*)<<(-?)[\t\n\f\r ]*([^<]*)")
+# The delimiter starts at a non-blank: no trading blanks between the groups (quadratic on `<<   <`).
+HEREDOC_WORD = re.compile(r"([0-9]*)<<(-?)[\t\n\f\r ]*([^<\t\n\f\r ][^<]*)?")
 
 
 class _Lines:
@@ -142,7 +143,8 @@ class _Parser:  # pylint: disable=too-few-public-methods
         text = line[column - 1:]
         last_line = self.src.index + 1
         while True:
-            match = self.continuation.search(text)
+            # the regex only where the line can end in an escape (most lines do not)
+            match = self.continuation.search(text) if text.rstrip(" \t").endswith(self.escape) else None
             piece = text[: match.start()] if match else text
             segments.append((offset, self.src.index + 1, column))
             pieces.append(piece)

@@ -23,7 +23,9 @@ from .sizes import UNKNOWN, Confidence, Size, exact
 LAYER_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 MASKING_MOUNTS = frozenset({"cache", "tmpfs", "bind", "secret", "ssh"})
-ONLY_HEREDOCS = re.compile(r"(?:\s*\d*<<-?\s*([\"']?)[A-Za-z0-9_.\-]+\1)+\s*")
+# `<<EOF <<'EOT'`: an fd number needs a blank (or the start) before it, so the
+# digits ending one delimiter cannot also start the next marker (no backtracking).
+ONLY_HEREDOCS = re.compile(r"(?:(?:(?:^|\s+)\d+|\s*)<<-?\s*([\"']?)[A-Za-z0-9_.\-]+\1)+\s*")
 URL = re.compile(r"^(?:https?|git|ssh)://|^git@")
 
 
@@ -101,26 +103,70 @@ class Replayer:
         return expand_word(stage.base, self.global_args, self.dockerfile.escape)
 
     def run(self, index: int) -> StageRun:
-        """The stage replayed with its ancestors (memoised)."""
+        """The stage replayed with its ancestors (memoised). The stages it
+        may `COPY --from` are replayed first, lowest first, so a long chain of
+        them never nests Python calls (each needs only memoised ones)."""
+        for needed in self._copied_from(index):
+            self._memoised(needed)
+        return self._memoised(index)
+
+    def _memoised(self, index: int) -> StageRun:
         if index not in self._runs:
             self._runs[index] = self._replay(self.dockerfile.stages[index])
         return self._runs[index]
 
+    def _copied_from(self, index: int) -> list[int]:
+        """Earlier stages that stage index or its FROM ancestors may name in
+        `COPY --from`, transitively (a `--from=$X` not known from the global
+        ARGs, e.g. set by ENV, may name any earlier stage)."""
+        copied: set[int] = set()
+        pending, seen = [index], {index}
+        while pending:
+            stage = self.dockerfile.stages[pending.pop()]
+            sources = self._copy_sources(stage)
+            copied.update(sources)
+            for other in sources + self._earlier(stage, [self.base_reference(stage)]):
+                if other not in seen:
+                    seen.add(other)
+                    pending.append(other)
+        return sorted(copied)
+
+    def _copy_sources(self, stage: Stage) -> list[int]:
+        references = [expand_word(value, self.global_args)
+                      for instruction in stage.instructions for value in instruction.flag_values("from")]
+        if None in references:
+            return list(range(stage.index))
+        return self._earlier(stage, references)
+
+    def _earlier(self, stage: Stage, references: list[str | None]) -> list[int]:
+        """The stages before stage that references name."""
+        indexes = (self.stage_index(reference) for reference in references)
+        return [i for i in indexes if i is not None and i < stage.index]
+
     def _replay(self, stage: Stage) -> StageRun:
+        """A stage FROM an earlier one continues that one's replay (a fresh
+        one: the child changes its filesystem); the chain is walked in a loop."""
+        chain = [stage]
         reference = self.base_reference(stage)
         parent = self.stage_index(reference)
-        if parent is not None and parent < stage.index:
-            run = self._replay(self.dockerfile.stages[parent])
-            run = StageRun(stage, None, run.fs, run.facts, list(run.layers),
+        while parent is not None and parent < chain[-1].index:
+            chain.append(self.dockerfile.stages[parent])
+            reference = self.base_reference(chain[-1])
+            parent = self.stage_index(reference)
+        root = chain.pop()
+        run = StageRun(root, reference, SymbolicFS(), StageFacts(self.knowledge.base_family(reference or "")), [],
+                       BuildState(env={}))
+        self._apply_all(run)
+        for child in reversed(chain):
+            run = StageRun(child, None, run.fs, run.facts, list(run.layers),
                            BuildState(dict(run.state.env), run.state.workdir, run.state.user, run.state.shell),
                            run.copied_names)
-        else:
-            family = self.knowledge.base_family(reference or "")
-            run = StageRun(stage, reference, SymbolicFS(), StageFacts(family), [],
-                           BuildState(env={}))
-        for instruction in stage.instructions:
-            self._apply(instruction, run)
+            self._apply_all(run)
         return run
+
+    def _apply_all(self, run: StageRun) -> None:
+        for instruction in run.stage.instructions:
+            self._apply(instruction, run)
 
     # -- instructions ------------------------------------------------------------------------
 
@@ -155,11 +201,11 @@ class Replayer:
 
     def origin(self, instruction: Instruction, start: int = 0, end: int | None = None,
                text_map: TextMap | None = None, text: str | None = None) -> Origin:
-        text_map = text_map or instruction.arguments_map
         if end is None:
-            return Origin(instruction.index, instruction.span, instruction.summary())
+            return Origin.later(instruction.index, lambda: (instruction.span, instruction.summary()))
+        where = text_map or instruction.arguments_map
         source = text if text is not None else instruction.arguments
-        return Origin(instruction.index, text_map.span(start, end), " ".join(source[start:end].split()))
+        return Origin.later(instruction.index, lambda: (where.span(start, end), " ".join(source[start:end].split())))
 
     # -- RUN -------------------------------------------------------------------------------------
 
@@ -217,12 +263,10 @@ class _Copier:  # pylint: disable=too-few-public-methods
         self.from_stage = instruction.flag_values("from")[-1] if instruction.flag("from") else None
 
     def _write(self, path: str, size: Size, source_name: str = "") -> None:
-        tags = set()
-        if self.knowledge.is_secret(path) or (source_name and self.knowledge.is_secret(source_name)):
-            tags.add("secret")
-        if self.knowledge.is_archive(path):
-            tags.add("archive")
-        self.run.fs.write(path, size, self.origin, frozenset(tags))
+        tags = self.knowledge.file_tags(path)
+        if source_name and "secret" not in tags and self.knowledge.is_secret(source_name):
+            tags |= {"secret"}
+        self.run.fs.write(path, size, self.origin, tags)
 
     def _unknown(self, reason: str, target: str) -> None:
         self.layer.unknown.append(reason)
@@ -302,8 +346,9 @@ class _Copier:  # pylint: disable=too-few-public-methods
                     self._place(posixpath.join(target, member.rel), member.size, member.is_dir)
             elif match.is_dir:
                 self.run.fs.ensure_dir(target, created=True)
+                folder = target.rstrip("/") + "/"   # the target is normalised, entry.rel relative
                 for entry in match.entries:
-                    self._place(posixpath.join(target, entry.rel) if entry.rel else target, entry.size, entry.is_dir)
+                    self._place(folder + entry.rel if entry.rel else target, entry.size, entry.is_dir)
             else:
                 name = posixpath.basename(match.source)
                 self._place(posixpath.join(target, name) if into_dir else target, match.entries[0].size, False)
@@ -368,6 +413,9 @@ class _ScriptWalker:
 
     def walk(self, body: str, text_map: TextMap) -> None:
         script: Script = parse_script(body)
+        if script.not_parsed is not None:
+            self.runner.note_unknown(f"a shell script not analysed: {script.not_parsed}")
+            return
         self.piped = (-1, UNKNOWN)
         for command in script.commands:
             self._command(command, body, text_map)
@@ -388,6 +436,8 @@ class _ScriptWalker:
         return frame
 
     def _resolve(self, word: Word, frame: _Frame) -> str | None:
+        if len(word.parts) == 1 and word.parts[0].kind in ("text", "glob"):
+            return word.parts[0].value   # most words: nothing to expand
         env = {**self.env, **frame.variables}
         out = []
         for part in word.parts:

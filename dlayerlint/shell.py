@@ -55,11 +55,26 @@ class Command(_CommandWords):
 
 @dataclass(frozen=True, slots=True)
 class Script:
-    """All simple commands of a body in execution order, plus parse errors."""
+    """All simple commands of a body in execution order, plus parse errors.
+    A body beyond the parse limits below has no commands and says why."""
 
     commands: tuple[Command, ...]
     errors: tuple[tuple[int, int], ...]
     sets_errexit: bool
+    not_parsed: str | None = None
+
+
+# tree-sitter-bash is superlinear on long pipelines (time grows with the square
+# of their length) and in error recovery (it re-reads the text from far back for
+# each error token: `)))...`, `>>>...`). No real RUN body comes near these limits
+# (the corpus's largest has 19,028 characters and 47 `|`); a body beyond them
+# is left unparsed, as an unknown command.
+MAX_SCRIPT_CHARS = 1_000_000
+MAX_PIPES = 2_000          # a 2,000-stage pipeline parses in ~0.1 s
+_CHUNK = 1024              # bytes handed to tree-sitter per read
+_READS_PER_CHUNK = 8       # a parse reads each chunk ~2 times; error recovery far more
+_MIN_READS = 64
+_PIPE = re.compile(r"\|\|?")
 
 
 # Nesting beyond this (subshells, substitutions) is reported in errors rather
@@ -122,10 +137,17 @@ def _text_part(text: str) -> Part:
     return Part("text", text, False)
 
 
+@functools.lru_cache(maxsize=512)
 def parse_script(body: str) -> Script:
-    """Parse a RUN body into its simple commands; never raises on bad input."""
+    """Parse a RUN body into its simple commands; never raises on bad input.
+
+    Memoised: RUN bodies repeat across the Dockerfiles of a project (image
+    variants), and a Script is immutable."""
     src = _Source(body)
-    tree = _parse(src)
+    reason = _beyond_limits(body)
+    tree = _parse(src) if reason is None else None
+    if tree is None:
+        return Script((), (), False, reason or "the shell parser would take quadratic time on it")
     walker = _Walker(src)
     walker.run(tree.root_node)
     return walker.script(_error_spans(tree.root_node, src))
@@ -173,9 +195,36 @@ def _char_table(text: str) -> list[int]:
     return table
 
 
-def _parse(src: _Source) -> Tree:
-    tree = _parser().parse(src.ascii)
-    if "`" not in src.text or not _BACKTICK_SPACE.search(src.text):
+def _beyond_limits(body: str) -> str | None:
+    """Why body is too big to parse, or None."""
+    if len(body) > MAX_SCRIPT_CHARS:
+        return f"longer than {MAX_SCRIPT_CHARS:,} characters"
+    if body.count("|") > MAX_PIPES and sum(len(m.group()) == 1 for m in _PIPE.finditer(body)) > MAX_PIPES:
+        return f"more than {MAX_PIPES:,} pipes"
+    return None
+
+
+def _bounded_parse(data: bytes) -> Tree | None:
+    """tree-sitter's tree of data, or None when it reads the text more often
+    than a linear parse does: it is then quadratic, so it is stopped (an
+    empty read ends its input)."""
+    if len(data) <= _CHUNK:
+        return _parser().parse(data)
+    budget = _MIN_READS + _READS_PER_CHUNK * (len(data) // _CHUNK)
+    reads = 0
+
+    def read(offset: int, _point: object) -> bytes:
+        nonlocal reads
+        reads += 1
+        return b"" if reads > budget else data[offset:offset + _CHUNK]
+
+    tree = _parser().parse(read)
+    return tree if reads <= budget else None
+
+
+def _parse(src: _Source) -> Tree | None:
+    tree = _bounded_parse(src.ascii)
+    if tree is None or "`" not in src.text or not _BACKTICK_SPACE.search(src.text):
         return tree
     if not _backtick_trouble(tree.root_node, src):
         return tree
@@ -183,8 +232,8 @@ def _parse(src: _Source) -> Tree:
     # "` " -> "$(" and "`" -> ")" keep every offset, so the original text
     # still supplies all raw values.
     fixed = _Source(_rewrite_backticks(src.text))
-    repaired = _parser().parse(fixed.ascii)
-    return tree if _backtick_trouble(repaired.root_node, fixed) else repaired
+    repaired = _bounded_parse(fixed.ascii)
+    return tree if repaired is None or _backtick_trouble(repaired.root_node, fixed) else repaired
 
 
 def _backtick_trouble(root: Node, src: _Source) -> bool:

@@ -48,7 +48,8 @@ class Word:
 
 _PLAIN = re.compile(r"[^\\'\"$`*?\[~<>:=]+")
 _DQ_PLAIN = re.compile(r'[^"\\$`]+')
-_BRACKET = re.compile(r"\[[!^]?\]?[^\]'\"\\$`/\s]*\]")
+# what ends a bracket expression's scan: its `]`, or a character it may not hold
+_BRACKET_STOP = re.compile(r"[\]'\"\\$`/\s]")
 _TILDE = re.compile(r"~[\w.+-]*")
 _HEX = re.compile(r"[0-9a-fA-F]{1,8}")
 _OCTAL = re.compile(r"[0-7]{1,3}")
@@ -94,6 +95,8 @@ class WordLexer:
     buf: list[str] = field(default_factory=list)  # text not yet made a Part
     buf_quoted: bool = False
     dquote: bool = False
+    # the last bracket scan: from `scanned[0]`, the first stop is at `scanned[1]`
+    scanned: tuple[int, int] = (1, 0)
 
     def run(self) -> tuple[Part, ...]:
         """Split the word into parts."""
@@ -213,14 +216,33 @@ class WordLexer:
             if raw[end] in "*?":
                 end += 1
                 continue
-            match = _BRACKET.match(raw, end) if raw[end] == "[" else None
-            if match is None:
+            bracket_end = self._bracket_end(end) if raw[end] == "[" else None
+            if bracket_end is None:
                 break
-            end = match.end()
+            end = bracket_end
         if end == i:  # a lone "[" (for example the test command) is text
             self._add("[", False)
             return i + 1
         return self._emit("glob", i, end, False)
+
+    def _bracket_end(self, i: int) -> int | None:
+        """End of the bracket expression `[...]` at i (`[!]x]` holds `]`), or None.
+
+        The scan for its `]` is kept: a run of `[` shares one scan instead of
+        each rescanning to the end of the word (quadratic)."""
+        raw = self.raw
+        start = i + 1
+        if raw[start:start + 1] in ("!", "^"):
+            start += 1
+        closing = None
+        if raw[start:start + 1] == "]":   # a literal `]`, or the end of `[]` when no other follows
+            start += 1
+            closing = start
+        if not self.scanned[0] <= start <= self.scanned[1]:
+            stop = _BRACKET_STOP.search(raw, start)
+            self.scanned = (start, stop.start() if stop else len(raw))
+        stop_at = self.scanned[1]
+        return stop_at + 1 if raw[stop_at:stop_at + 1] == "]" else closing
 
     def _tilde(self, i: int) -> int:
         raw = self.raw

@@ -61,28 +61,42 @@ _UNIT = {"": 1, "b": 512, "k": 1024, "kib": 1024, "kb": 1000, "m": 1024 ** 2, "m
 _DD_UNIT = dict(_UNIT, c=1, w=2)
 
 
+# off_t is 64-bit signed: coreutils and dd refuse larger sizes ("Value too large")
+MAX_FILE_SIZE = 2 ** 63 - 1
+_MAX_DIGITS = len(str(MAX_FILE_SIZE))
+
+
 def parse_size(text: str, dd: bool = False) -> int | None:
-    """'1M' → 1048576; dd also multiplies with 'x' (bs=1Kx2). None when unreadable."""
+    """'1M' → 1048576; dd also multiplies with 'x' (bs=1Kx2). None when
+    unreadable or above MAX_FILE_SIZE (the command would refuse it)."""
     product = 1
     for factor in text.split("x") if dd else [text]:
         match = _SIZE.fullmatch(factor)
         if not match:
             return None
         unit = (_DD_UNIT if dd else _UNIT).get(match.group(2).lower())
-        if unit is None:
+        digits = match.group(1).lstrip("0")
+        if unit is None or len(digits) > _MAX_DIGITS:   # checked before int(): no huge conversions
             return None
-        product *= int(match.group(1)) * unit
+        product *= int(digits or "0") * unit
+        if product > MAX_FILE_SIZE:
+            return None
     return product
 
 
 def human(count: int) -> str:
-    """4194304 → '4.0 MiB'."""
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{count} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{count} B"  # unreachable, keeps pylint's inconsistent-return quiet
+    """4194304 → '4.0 MiB', rounded as '%.1f' does; integer arithmetic, so
+    no count is too big for it."""
+    if count < 1024:
+        return f"{count} B"
+    power = 1
+    while power < 3 and count >= 1024 ** (power + 1):
+        power += 1
+    scale = 1024 ** power
+    tenths, rest = divmod(count * 10, scale)
+    if 2 * rest > scale or (2 * rest == scale and tenths % 2):   # half to even
+        tenths += 1
+    return f"{tenths // 10}.{tenths % 10} {('KiB', 'MiB', 'GiB')[power - 1]}"
 
 
 def describe(size: Size) -> str:

@@ -2,7 +2,7 @@
 memory on huge or deeply nested Dockerfiles, its regexes do not backtrack
 catastrophically, unreadable inputs give a one-line error (exit 2) while the
 other files are still linted, and linting never runs anything from the
-Dockerfile nor opens a socket.
+Dockerfile (tests/test_security.py checks that no process or socket is opened).
 
 The big cases run `analyze` in a child process under an address-space cap, so
 a blow-up fails the test instead of the machine; each prints its time and
@@ -13,15 +13,16 @@ peak RSS (`pytest -s` shows them):
 Bounds: TIME_LIMIT seconds and MEMORY_LIMIT_MB of peak RSS per case (the
 child's Python and tree-sitter included).
 
-Tests marked xfail(strict=True) document bugs in dlayerlint (reason starts with BUG).
 """
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import os
+import pkgutil
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +33,9 @@ from pathlib import Path
 import pytest
 
 from dlayerlint.analysis import analyze
+from dlayerlint.expand import expand_word
+from dlayerlint.shell import MAX_PIPES, MAX_SCRIPT_CHARS
+from dlayerlint.sizes import MAX_FILE_SIZE, human, parse_size
 
 REPO = Path(__file__).resolve().parents[1]
 TIME_LIMIT = 30.0          # seconds for each huge case
@@ -45,6 +49,9 @@ import json, resource, sys, time
 cap = int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 from dlayerlint.analysis import analyze
+from dlayerlint.expand import expand_word
+from dlayerlint.shell import MAX_PIPES, MAX_SCRIPT_CHARS
+from dlayerlint.sizes import MAX_FILE_SIZE, human, parse_size
 with open(sys.argv[1], encoding="utf-8", newline="") as stream:
     text = stream.read()
 start = time.perf_counter()
@@ -124,10 +131,6 @@ def test_10mib_heredoc_and_comments(tmp_path):
     assert outcome["findings"] == 1 and outcome["stranded"] == len(body.encode())
 
 
-@pytest.mark.xfail(reason="BUG: 10 MiB of ~160,000 small instructions takes ~105 s and 625 MiB RSS "
-                          "(2 MiB: 5 s, 4 MiB: 13 s): Dockerfile.instructions is rebuilt for every finding "
-                          "(checks/stranded.py _finding) and fixes._merged_ranges copies its group list per "
-                          "finding (both quadratic)", strict=True)
 def test_10mib_of_small_instructions(tmp_path):
     def lines(index: int) -> str:
         return (f"RUN dd if=/dev/zero of=/data/f{index} bs=1k count=4 && chmod 600 /data/f{index}\n"
@@ -171,14 +174,21 @@ def test_deep_nesting(name, tmp_path):
     measure(name, f"FROM busybox\n{NESTED[name]}\nRUN touch /after\n", tmp_path)
 
 
-@pytest.mark.xfail(reason="BUG: ${A:-${A:-...}} nested ~495 deep raises RecursionError out of analyze "
-                          "(expand._expand <-> expand._param recurse once per level; the CLI turns it into "
-                          "'too deeply nested to analyse', exit 2, for a valid Dockerfile)", strict=True)
 @pytest.mark.parametrize("where", ["RUN echo {}", "ENV X={}", "WORKDIR /{}", "COPY {} /x"])
 def test_nested_parameter_defaults(where, tmp_path):
     depth = N if where.startswith("RUN") else 1000
     nested = "${A:-" * depth + "x" + "}" * depth
     measure(f"{depth} nested ${{A:- in {where.split()[0]}", f"FROM busybox\n{where.format(nested)}\n", tmp_path)
+
+
+def test_expansion_nests_without_a_depth_limit():
+    """An explicit stack, linear time: 100,000 levels expand like one."""
+    depth = 100_000
+    nested = "${A:-" * depth + "$B" + "}" * depth
+    assert timed(lambda: expand_word(nested, {"B": "b"}), limit=FAST) < FAST
+    assert expand_word(nested, {"B": "b"}) == "b" and expand_word(nested, {"A": "a"}) == "a"
+    assert expand_word(nested, {}) is None   # $B unknown: stays symbolic, not guessed
+    assert expand_word("${A:-a`$b}", {}, escape="`") == "a$b"   # nested words use the file's escape
 
 
 def test_100000_char_single_lines(tmp_path):
@@ -205,27 +215,17 @@ def test_5000_run_instructions_merge(tmp_path):
     assert outcome["stranded"] == 5000 * 1024
 
 
-@pytest.mark.xfail(reason="BUG: a stage built FROM the previous one, ~983 stages deep, raises RecursionError "
-                          "(replay.Replayer._replay calls itself for the parent stage)", strict=True)
 def test_long_from_chain(tmp_path):
     text = "FROM busybox AS s0\n" + "".join(f"FROM s{i - 1} AS s{i}\nRUN touch /f{i}\n" for i in range(1, 1000))
     measure("1,000 stages each FROM the previous", text, tmp_path)
 
 
-@pytest.mark.xfail(reason="BUG: a chain of COPY --from=<previous stage> 165 stages long raises RecursionError "
-                          "(Replayer.run -> _replay -> _apply -> _copy_instruction -> _Copier._from_stage -> "
-                          "Replayer.run, ~6 frames a stage)", strict=True)
 def test_long_copy_from_chain(tmp_path):
     text = "FROM busybox AS s0\nRUN touch /f0\n" + "".join(
         f"FROM busybox AS s{i}\nCOPY --from=s{i - 1} /f0 /f0\n" for i in range(1, 200))
     measure("199 chained COPY --from stages", text, tmp_path)
 
 
-@pytest.mark.xfail(reason="BUG: a file changed in N layers gives N findings that each list every earlier copy "
-                          "('copied again on lines 3, 4, ... N' and one related location per copy): "
-                          "O(N^2) message text and related entries (2,000 RUNs: 10.5 MB of messages, "
-                          "2.0 M related locations); checks/stranded.py _finding, common.lines_phrase",
-                   strict=True)
 def test_file_changed_in_many_layers_has_bounded_messages():
     count = 500
     analysis = analyze("FROM busybox\n" + "RUN echo x >> /log\n" * count)
@@ -234,20 +234,40 @@ def test_file_changed_in_many_layers_has_bounded_messages():
     assert sum(len(f.related) for f in analysis.findings) <= 10 * count
 
 
-@pytest.mark.xfail(reason="BUG: a size argument of more than 4,300 digits raises ValueError out of analyze "
-                          "(sizes.parse_size: int() of the digits hits Python's int_max_str_digits)", strict=True)
 @pytest.mark.parametrize("command", ["head -c {} /dev/zero > /x", "dd if=/dev/zero of=/x bs={} count=1",
                                      "fallocate -l {} /x", "truncate -s {} /x"])
 def test_size_with_thousands_of_digits(command):
     analyze(f"FROM busybox\nRUN {command.format('1' * 4301)}\n")
 
 
-@pytest.mark.xfail(reason="BUG: a size above ~1.8e308 bytes raises OverflowError when a message or --layers "
-                          "describes it (sizes.human: float(count)); the CLI dies with a traceback and lints "
-                          "none of the other files", strict=True)
 def test_size_too_big_for_a_float():
     analysis = analyze("FROM busybox\nRUN head -c 1" + "0" * 309 + " /dev/zero > /x\nRUN rm /x\n")
     assert analysis.findings
+
+
+def test_sizes_above_what_a_file_can_hold_are_unreadable():
+    """coreutils refuse sizes beyond off_t ("Value too large"): so does parse_size."""
+    assert parse_size(str(MAX_FILE_SIZE)) == MAX_FILE_SIZE
+    assert parse_size(str(MAX_FILE_SIZE + 1)) is None
+    assert parse_size("0" * 5000 + "1k") == 1024
+    assert parse_size("8Gx1G", dd=True) is None and parse_size("1Gx1G", dd=True) == 1 << 60
+    analysis = analyze(f"FROM busybox\nRUN head -c {MAX_FILE_SIZE + 1} /dev/zero > /x\nRUN rm /x\n")
+    assert [f.rule.id for f in analysis.findings] == ["DLL101"] and not analysis.findings[0].wasted.known
+
+
+@pytest.mark.parametrize("count", [0, 1023, 1024, 1075, 1076, 1126, 3 * 1024 ** 2 // 2, 5 * 1024 ** 3 + 52428800,
+                                   2 ** 62, 10 ** 400])
+def test_human_sizes_need_no_float(count):
+    """'%.1f' of count / 1024**k, in integer arithmetic (a float overflows above ~1.8e308)."""
+    if count < 2 ** 53:   # the float formula, exact here, is the reference
+        value, unit = float(count), "B"
+        for unit in ("B", "KiB", "MiB", "GiB"):
+            if value < 1024 or unit == "GiB":
+                break
+            value /= 1024
+        assert human(count) == (f"{count} B" if unit == "B" else f"{value:.1f} {unit}")
+    else:
+        assert human(count).endswith(" GiB")
 
 
 # ----------------------------------------------------------------------------- regexes
@@ -278,27 +298,61 @@ def timed(function, limit: float = FAST) -> float:
     return elapsed
 
 
-def _regex_modules():
+def _package_modules() -> list:
     import dlayerlint  # pylint: disable=import-outside-toplevel
-    names = [p.stem for p in Path(dlayerlint.__file__).parent.glob("*.py") if p.stem != "__main__"]
-    modules = []
-    for name in sorted(names):
-        modules.append(__import__(f"dlayerlint.{name}", fromlist=["_"]))
-    return modules
+    return [importlib.import_module(info.name)
+            for info in pkgutil.walk_packages(dlayerlint.__path__, "dlayerlint.")
+            if not info.name.endswith("__main__")]
 
 
-def module_patterns() -> dict[str, re.Pattern]:
+# how a method applies a pattern: search-like ones try every start
+METHOD_USE = {"match": "match", "fullmatch": "fullmatch", "search": "search", "sub": "search", "subn": "search",
+              "findall": "search", "finditer": "search", "split": "search"}
+EVERY_USE = ("fullmatch", "match", "search")
+
+
+def _calls() -> list[tuple[str, ast.Call]]:
+    """(module, call) for each call of a METHOD_USE method or of `compile` in the package."""
+    calls = []
+    for module in _package_modules():
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        calls += [(module.__name__, node) for node in ast.walk(tree)
+                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                  and (node.func.attr in METHOD_USE or node.func.attr == "compile")]
+    return calls
+
+
+def _receiver(call: ast.Call) -> str | None:
+    value = call.func.value
+    return value.id if isinstance(value, ast.Name) else value.attr if isinstance(value, ast.Attribute) else None
+
+
+def module_patterns() -> dict[str, tuple[re.Pattern, tuple[str, ...]]]:
+    """Every regex of dlayerlint and the ways the code applies it: compiled
+    patterns in module globals (with the methods called on their names
+    anywhere in the package, or every method) and literal patterns passed to
+    `re.match(...)`, `re.sub(...)` ... (a `re.compile` in a function: every method)."""
+    calls = _calls()
+    uses: dict[str, set[str]] = {}
+    for _, call in calls:
+        if call.func.attr in METHOD_USE:
+            uses.setdefault(_receiver(call) or "", set()).add(METHOD_USE[call.func.attr])
     found = {}
-    for module in _regex_modules():
+    for module in _package_modules():
         for attribute, value in vars(module).items():
             if isinstance(value, re.Pattern):
-                found[f"{module.__name__.split('.')[-1]}.{attribute}"] = value
+                found[f"{module.__name__.removeprefix('dlayerlint.')}.{attribute}"] = (
+                    value, tuple(sorted(uses.get(attribute, EVERY_USE))))
+    for module, call in calls:
+        literal = call.args[0] if call.args else None
+        if _receiver(call) == "re" and isinstance(literal, ast.Constant) and isinstance(literal.value, str):
+            if literal.value in {pattern.pattern for pattern, _ in found.values()}:
+                continue   # a module global, found above
+            use = (METHOD_USE[call.func.attr],) if call.func.attr in METHOD_USE else EVERY_USE
+            found[f"{module.removeprefix('dlayerlint.')}:{call.lineno}"] = (re.compile(literal.value), use)
     return found
 
 
-# how the code applies each pattern (search tries every start: only where the code does)
-SEARCHED = {"fixes.LEAKS_STATE", "shell._SPECIAL", "shell._BACKTICK_SPACE", "commands._ECHO_ESCAPE",
-            "commands._PRINTF_ESCAPE"}
 # (head, repeated unit, tail): the unit repeated n times; runs of the characters regexes care about
 SHAPES = [
     ("", "-", ""), ("", "$", ""), ("", "{", ""), ("", "${", ""), ("", "$(", ""), ("", "'", ""), ("", '"', ""),
@@ -309,18 +363,11 @@ SHAPES = [
     ("", "x\\", ""), ("", "http://", ""), ("", "`", ""), ("", "` ", ""), ("", "*", "a"), ("", "é", ""),
     ("", "\\0", ""), ("", "\\x", ""), ("<<EOF ", "<<1", "!"), ("", "\n", "x"), ("#", " ", "="),
 ]
-SMALL, BIG = 2_000, 16_000   # 8x longer: linear work grows 8x, quadratic 64x
+SMALL, BIG = 6_250, 50_000   # 8x longer: linear work grows 8x, quadratic 64x
 
 
 def _regex_params():
-    known = {
-        "replay.ONLY_HEREDOCS": "BUG: exponential backtracking (see test_only_heredocs_redos)",
-        "parser.HEREDOC_WORD": "BUG: parser.HEREDOC_WORD `([0-9]*)<<(-?)[\\t\\n\\f\\r ]*([^<]*)` is quadratic "
-                               "on `<<`, blanks, `<`: the blanks are traded between [ws]* and [^<]* "
-                               "(test_heredoc_word_with_many_blanks)",
-    }
-    return [pytest.param(name, marks=pytest.mark.xfail(reason=known[name], strict=True)) if name in known
-            else name for name in sorted(module_patterns())]
+    return sorted(module_patterns())
 
 
 def _cost(pattern: re.Pattern, uses: tuple[str, ...], text: str) -> float:
@@ -334,8 +381,7 @@ def _cost(pattern: re.Pattern, uses: tuple[str, ...], text: str) -> float:
 def test_module_regexes_do_not_backtrack(name):
     """Every compiled regex of dlayerlint, applied as the code applies it, stays
     (near) linear on adversarial shapes, and the exponential shape stays fast."""
-    pattern = module_patterns()[name]
-    uses = ("search",) if name in SEARCHED else ("match", "fullmatch")
+    pattern, uses = module_patterns()[name]
     slow = []
 
     def run_all():
@@ -352,10 +398,6 @@ def test_module_regexes_do_not_backtrack(name):
     assert not slow, f"{name} grows faster than linearly: {slow}"
 
 
-@pytest.mark.xfail(reason="BUG: ReDoS in replay.ONLY_HEREDOCS `(?:\\s*\\d*<<-?\\s*([\"']?)[A-Za-z0-9_.\\-]+\\1)+\\s*`: "
-                          "the delimiter class and the next marker's \\d* both take digits, so each "
-                          "`<<1111111111` multiplies the work by ~10 (a 107-char RUN line: 7.9 s; 131 chars: "
-                          "~13 min)", strict=True)
 def test_only_heredocs_redos(tmp_path):
     text = "FROM busybox\nRUN <<EOF " + ("<<" + "1" * 10) * 9 + "!\necho hi\nEOF\n"
     measure("131-char RUN <<EOF <<1111111111...", text, tmp_path, limit=FAST, kill_after=FAST)
@@ -401,30 +443,41 @@ def test_adversarial_lines(name):
     timed(lambda: analyze(text))
 
 
-@pytest.mark.xfail(reason="BUG: `RUN cat <<` + 100,000 blanks + `<x` takes ~22 s (40,000: 3.5 s): quadratic "
-                          "parser.HEREDOC_WORD fullmatch on a word _ShellLexer._angle builds with the blanks "
-                          "after `<<` kept", strict=True)
 def test_heredoc_word_with_many_blanks(tmp_path):
     measure("RUN cat << + 100,000 blanks + <x", "FROM busybox\nRUN cat <<" + " " * LINE + "<x\n", tmp_path,
             limit=FAST, kill_after=FAST)
 
 
-@pytest.mark.xfail(reason="BUG: a RUN word of 100,000 `[` takes ~14 s (10,000: 0.17 s): quadratic in "
-                          "shellwords.WordLexer._glob, which re-tries _BRACKET at every `[` and scans to the "
-                          "end of the word each time", strict=True)
 def test_long_run_of_brackets(tmp_path):
     measure("RUN rm [[[[... (100,000)", "FROM busybox\nRUN rm " + "[" * LINE + "\n", tmp_path,
             limit=FAST, kill_after=FAST)
 
 
-@pytest.mark.xfail(reason="BUG (upstream tree-sitter-bash 0.25.1, unguarded in shell.parse_script): Parser.parse "
-                          "is quadratic on long pipelines and on runs of `<<`, `|` or `)`: 32,000 chars of "
-                          "`a|a|...` take 6.4 s, 100,000 chars of `<<` 9 s; no size limit or timeout guards it",
-                   strict=True)
 @pytest.mark.parametrize("unit", ["a|", "<<", "|", ")"])
 def test_tree_sitter_quadratic_inputs(unit, tmp_path):
     measure(f"RUN echo {unit * 3}... (100,000 chars)", "FROM busybox\nRUN echo " + unit * (LINE // len(unit)) + "\n",
             tmp_path, limit=FAST, kill_after=FAST)
+
+
+@pytest.mark.parametrize("body, note", [
+    ("echo " + "a|" * (MAX_PIPES + 1), f"more than {MAX_PIPES:,} pipes"),
+    ("echo " + ")" * 5000, "quadratic"),
+    ("echo " + "{|" * 1000, "quadratic"),
+    ("echo " + "x" * MAX_SCRIPT_CHARS, f"longer than {MAX_SCRIPT_CHARS:,} characters"),
+])
+def test_body_beyond_the_parse_limits_is_unknown_with_a_note(body, note):
+    analysis = analyze(f"FROM busybox\nRUN head -c 1k /dev/zero > /x\nRUN {body} && rm /x\n")
+    assert not analysis.findings   # an unparsed body never causes a finding
+    unknown = analysis.layers[-1].layer.unknown
+    assert len(unknown) == 1 and unknown[0].startswith("a shell script not analysed") and note in unknown[0]
+    assert not analysis.layers[-1].added.known
+
+
+def test_bodies_at_the_parse_limits_are_analysed():
+    pipeline = " | ".join(["cat"] * MAX_PIPES)
+    for body in (f"head -c 1k /dev/zero > /x; {pipeline}", "head -c 1k /dev/zero > /x" + " && true" * 100_000):
+        analysis = analyze(f"FROM busybox\nRUN {body}\nRUN rm /x\n")
+        assert [f.rule.id for f in analysis.findings] == ["DLL101"], body[:60]
 
 
 # ----------------------------------------------------------------------------- the CLI on bad inputs
@@ -502,8 +555,6 @@ def test_fifo_is_read_like_a_file(tmp_path):
     assert result.returncode == 1 and f"{fifo}:3:" in result.stdout
 
 
-@pytest.mark.xfail(reason="BUG: a size above ~1.8e308 bytes makes `dlayerlint check` die with an OverflowError "
-                          "traceback (sizes.human) and print nothing for the other files", strict=True)
 def test_cli_survives_absurd_sizes(tmp_path):
     (tmp_path / "big").write_text("FROM busybox\nRUN head -c 1" + "0" * 400 + " /dev/zero > /x\nRUN rm /x\n")
     (tmp_path / "good").write_text(GOOD)
@@ -555,40 +606,11 @@ def test_check_runs_nothing_from_the_dockerfile(tmp_path):
     assert not leftovers
 
 
-def test_analyze_spawns_no_process_and_opens_no_socket(monkeypatch, tmp_path):
-    """In process: every way to start a program or a connection raises."""
-    calls = []
-
-    def refuse(what):
-        def refused(*args, **kwargs):
-            calls.append(what)
-            raise AssertionError(f"{what} called during analyze")
-        return refused
-
-    for name in ("system", "popen", "fork", "forkpty", "posix_spawn", "posix_spawnp", "execv", "execve",
-                 "execvp", "execvpe", "spawnv", "spawnve"):
-        if hasattr(os, name):
-            monkeypatch.setattr(os, name, refuse(f"os.{name}"))
-    monkeypatch.setattr(subprocess, "Popen", refuse("subprocess.Popen"))
-    monkeypatch.setattr(socket, "socket", refuse("socket.socket"))
-    monkeypatch.setattr(socket, "create_connection", refuse("socket.create_connection"))
-    monkeypatch.setattr(socket, "getaddrinfo", refuse("socket.getaddrinfo"))
-    monkeypatch.setattr(socket, "gethostbyname", refuse("socket.gethostbyname"))
-    (tmp_path / "app.tar.gz").write_bytes(b"not really")
-    (tmp_path / "Dockerfile").write_text("x")
-    from dlayerlint.context import BuildContext  # pylint: disable=import-outside-toplevel
-    text = HOSTILE.format(marker="/tmp/never") + "ADD app.tar.gz /opt/\nADD http://example.invalid/a.zip /z/\n"
-    analysis = analyze(text)
-    analysis_with_context = analyze(text, BuildContext(tmp_path, dockerfile=tmp_path / "Dockerfile"))
-    assert analysis.target is not None and analysis_with_context.target is not None
-    assert not calls
-
-
 def test_yaml_is_loaded_with_a_safe_loader(tmp_path):
     """Every YAML load goes through a safe loader, and a hostile tag is refused."""
     import yaml  # pylint: disable=import-outside-toplevel
-    from dlayerlint import knowledge  # pylint: disable=import-outside-toplevel
-    loader = knowledge.SafeLoader
+    from dlayerlint import knowledge, yamlload  # pylint: disable=import-outside-toplevel
+    loader = yamlload.SafeLoader
     assert issubclass(loader, yaml.constructor.SafeConstructor)
     assert not issubclass(loader, yaml.constructor.FullConstructor)   # Full/Unsafe loaders subclass it
     marker = tmp_path / "pwned"
