@@ -21,7 +21,7 @@ CORPUS = REPO.parent / "shared" / "corpus"
 sys.path.insert(0, str(REPO))
 
 from dlayerlint.analysis import analyze  # noqa: E402  pylint: disable=wrong-import-position
-from dlayerlint.cli import UsageError, _read  # noqa: E402  pylint: disable=wrong-import-position
+from dlayerlint.inputs import UsageError, read_dockerfile as _read  # noqa: E402  pylint: disable=wrong-import-position
 
 OFFICIAL = "official"
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import resource
 import shutil
@@ -81,18 +80,21 @@ def lint_in_process() -> Callable[[str], None]:
     sys.path.insert(0, str(REPO))
     # pylint: disable=import-outside-toplevel
     from dlayerlint.analysis import UnknownTarget, analyze
-    from dlayerlint.cli import UsageError, _context, _read
-    from dlayerlint.context import PatternError
+    from dlayerlint.check_command import _context
+    from dlayerlint.inputs import UsageError, read_dockerfile as _read
+    from dlayerlint.context import ContextCache, PatternError
     from dlayerlint.report import FileResult
     from dlayerlint.report.json_format import render_file
+
+    contexts = ContextCache()   # as one CLI run shares a folder's listing
 
     def lint(name: str) -> None:
         path = CORPUS / name
         try:
-            result = FileResult(name, analyze(_read(path), _context(path, None)))
+            result = FileResult(name, analyze(_read(path), _context(path, None, contexts)))
         except (UsageError, PatternError, UnknownTarget, RecursionError) as error:
             result = FileResult(name, error=str(error))
-        json.dumps(render_file(result))
+        render_file(result)   # JSON text, as a worker renders it
     return lint
 
 

@@ -22,12 +22,12 @@ import posixpath
 import re
 import tarfile
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
-    "BuildContext", "ContextFile", "MatchInfo", "PatternError", "PatternMatcher",
+    "BuildContext", "ContextCache", "ContextFile", "MatchInfo", "PatternError", "PatternMatcher",
     "SourceMatch", "has_wildcards", "parse_dockerignore", "read_dockerignore",
 ]
 
@@ -434,17 +434,19 @@ def parse_dockerignore(data: bytes | str) -> list[str]:
     return patterns
 
 
-def read_dockerignore(context_root: Path, dockerfile: Path | None = None) -> list[str]:
+def read_dockerignore(context_root: Path, dockerfile: Path | None = None,
+                      may_exist: Callable[[Path], bool] = lambda _: True) -> list[str]:
     """The ignore patterns BuildKit uses for this context.
 
     `<Dockerfile name>.dockerignore` beside the Dockerfile wins over
-    `<context>/.dockerignore`; neither file gives [].
+    `<context>/.dockerignore`; neither file gives []. `may_exist` can rule
+    out candidates without trying to open them.
     """
     candidates = [Path(context_root) / ".dockerignore"]
     if dockerfile is not None:
         dockerfile = Path(dockerfile)
         candidates.insert(0, dockerfile.with_name(dockerfile.name + ".dockerignore"))
-    for candidate in candidates:
+    for candidate in filter(may_exist, candidates):
         try:
             return parse_dockerignore(candidate.read_bytes())
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
@@ -606,7 +608,7 @@ class BuildContext:
     answers are cached, so many COPY lines over one context walk it once.
     """
 
-    __slots__ = ("root", "ignore", "_root", "_listing", "_present")
+    __slots__ = ("root", "ignore", "_root", "_listing", "_present", "_matches")
 
     def __init__(self, root: Path, ignore_patterns: Iterable[str] | None = None,
                  dockerfile: Path | None = None) -> None:
@@ -618,6 +620,7 @@ class BuildContext:
         self._root = os.fspath(self.root)
         self._listing: dict[str, dict[str, _Node]] = {}
         self._present: dict[str, bool] = {}
+        self._matches: dict[tuple[str, tuple[str, ...]], tuple[SourceMatch, ...]] = {}
 
     def match(self, source: str, excludes: Sequence[str] = ()) -> list[SourceMatch]:
         """What one COPY/ADD source (variables already expanded) resolves to.
@@ -626,13 +629,20 @@ class BuildContext:
         BuildKit they apply below each matched directory, relative to it, and
         never to a source that is itself a file (moby/buildkit#5489).
         """
+        key = (source, tuple(excludes))
+        found = self._matches.get(key)
+        if found is None:
+            found = self._matches[key] = tuple(self._resolve(source, excludes))
+        return list(found)
+
+    def _resolve(self, source: str, excludes: Sequence[str]) -> Iterator[SourceMatch]:
         rel, want_dir = _clean_source(source)
         copy_excludes = PatternMatcher(excludes, ignore_file=False) if excludes else None
         wildcard = has_wildcards(rel)
         paths = self._glob(rel) if wildcard else [rel]
         found = (self._match_path(path, copy_excludes, want_dir and not wildcard)
                  for path in paths)
-        return [match for match in found if match is not None]
+        return (match for match in found if match is not None)
 
     def archive_entries(self, source: str) -> list[ContextFile] | None:
         """Members ADD would extract from source, or None if it is no archive.
@@ -759,3 +769,38 @@ class BuildContext:
         if below or (not excluded and self._is_present(node)):
             yield ContextFile(rel, 0, True)
         yield from below
+
+
+class ContextCache:  # pylint: disable=too-few-public-methods
+    """The build contexts of one run over files that do not change meanwhile.
+
+    Dockerfiles of one folder with the same ignore patterns share a context,
+    so the folder is listed, and each COPY source resolved, once per run.
+    """
+
+    __slots__ = ("_contexts", "_names")
+
+    def __init__(self) -> None:
+        self._contexts: dict[tuple[str, tuple[str, ...]], BuildContext] = {}
+        self._names: dict[Path, frozenset[str]] = {}   # folder → its entries' names
+
+    def get(self, root: Path, dockerfile: Path | None = None) -> BuildContext:
+        """The context at root, as BuildContext(root, dockerfile=dockerfile) would be."""
+        patterns = tuple(read_dockerignore(root, dockerfile, self._listed))
+        key = (os.fspath(root), patterns)
+        context = self._contexts.get(key)
+        if context is None:
+            context = self._contexts[key] = BuildContext(root, patterns)
+        return context
+
+    def _listed(self, path: Path) -> bool:
+        """Whether path's folder has an entry of its name (each folder listed once):
+        most Dockerfiles have no ignore file, and a failed open per file adds up."""
+        names = self._names.get(path.parent)
+        if names is None:
+            try:
+                names = frozenset(os.listdir(path.parent))
+            except OSError:
+                names = frozenset()
+            names = self._names[path.parent] = names
+        return path.name in names

@@ -22,6 +22,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -31,12 +32,53 @@ from .sizes import Confidence, Size
 BLOB = "\0contents"
 
 
-@dataclass(frozen=True, slots=True)
 class Origin:
-    """Where an operation comes from: its layer and the words that did it."""
-    layer: int
-    span: Span
-    text: str   # the command as written, e.g. "rm /data/one"
+    """Where an operation comes from: its layer and the words that did it.
+
+    `Origin.later` defers the span and text until a check asks for them:
+    most commands strand nothing, and mapping every command's offsets to
+    lines and columns was a tenth of the replay.
+    """
+    __slots__ = ("layer", "_span", "_text", "_resolve")
+
+    def __init__(self, layer: int, span: Span, text: str) -> None:
+        self.layer = layer
+        self._span: Span | None = span
+        self._text: str | None = text   # the command as written, e.g. "rm /data/one"
+        self._resolve: Callable[[], tuple[Span, str]] | None = None
+
+    @classmethod
+    def later(cls, layer: int, resolve: Callable[[], tuple[Span, str]]) -> Origin:
+        """An origin whose span and text `resolve` gives when first needed."""
+        origin = cls.__new__(cls)
+        origin.layer, origin._span, origin._text, origin._resolve = layer, None, None, resolve
+        return origin
+
+    def _resolved(self) -> tuple[Span, str]:
+        if self._resolve is not None:
+            self._span, self._text = self._resolve()
+            self._resolve = None
+        return self._span, self._text  # type: ignore[return-value]
+
+    @property
+    def span(self) -> Span:
+        return self._resolved()[0]
+
+    @property
+    def text(self) -> str:
+        return self._resolved()[1]
+
+    def _key(self) -> tuple[int, Span, str]:
+        return self.layer, self.span, self.text
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, Origin) and self._key() == other._key())
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Origin(layer={self.layer!r}, span={self.span!r}, text={self.text!r})"
 
 
 @dataclass(eq=False, slots=True)
@@ -45,9 +87,12 @@ class Version:
     size: Size
     origin: Origin
     tags: frozenset[str] = frozenset()
-    previous: Version | None = None     # the version this one copied up
     stranded_by: Event | None = None
     dropped: bool = False               # removed within its own layer: never shipped
+    # set by `follows`, so a file rewritten in every layer costs O(1) per copy
+    previous: Version | None = field(default=None, init=False)   # the version this one copied up
+    copies: int = field(default=0, init=False)                   # copy-ups since the bytes were made
+    _first: Version | None = field(default=None, init=False, repr=False)
 
     @property
     def layer(self) -> int:
@@ -56,10 +101,14 @@ class Version:
     @property
     def first(self) -> Version:
         """The version that first created these bytes (through copy-ups)."""
-        version = self
-        while version.previous is not None:
-            version = version.previous
-        return version
+        return self if self._first is None else self._first
+
+    def follows(self, previous: Version | None) -> Version:
+        """This version is a copy-up of previous (None: new bytes)."""
+        self.previous = previous
+        self.copies = 0 if previous is None else previous.copies + 1
+        self._first = None if previous is None else previous.first
+        return self
 
 
 @dataclass(eq=False, slots=True)
@@ -170,15 +219,15 @@ class SymbolicFS:
         for part in _parts(path):
             assert node.children is not None
             child = node.children.get(part)
-            if child is None or not child.is_dir:
+            if child is None or child.children is None:
                 child = Node(part, node, {}, from_base=not created)
                 node.children[part] = child
             node = child
         return node
 
     def _file_node(self, path: str) -> Node:
-        parent = self.ensure_dir(posixpath.dirname(path))
-        name = posixpath.basename(path)
+        folder, _, name = path.rpartition("/")   # dirname and basename, as ensure_dir normalises
+        parent = self.ensure_dir(folder)
         assert parent.children is not None
         node = parent.children.get(name)
         if node is None:
@@ -255,7 +304,7 @@ class SymbolicFS:
             self.write(target, version.size, origin, version.tags, "move")
             new = self.lookup(target)
             if new is not None and new.version is not None:
-                new.version.previous = version if version.layer < origin.layer else version.previous
+                new.version.follows(version if version.layer < origin.layer else version.previous)
 
     def copy(self, node: Node, destination: str, origin: Origin) -> None:
         base = node.path
@@ -284,7 +333,7 @@ class SymbolicFS:
         old = node.version
         assert old is not None
         self._strand(old, origin, action)
-        node.version = self._record(Version(old.path, size, origin, old.tags, previous=old))
+        node.version = self._record(Version(old.path, size, origin, old.tags).follows(old))
         return node.version
 
     def _retire(self, node: Node, origin: Origin, action: str) -> None:
@@ -313,5 +362,7 @@ class SymbolicFS:
         return parent is None or parent.from_base
 
 
-def _parts(path: str) -> list[str]:
-    return [part for part in posixpath.normpath(path).split("/") if part and part != "."]
+@lru_cache(maxsize=8192)
+def _parts(path: str) -> tuple[str, ...]:
+    """A path's components (memoised: every write and lookup walks from the root)."""
+    return tuple(part for part in posixpath.normpath(path).split("/") if part and part != ".")

@@ -5,13 +5,23 @@ installed wheel carries the same files in `dlayerlint/ruledata/`.
 """
 from __future__ import annotations
 
+import binascii
+import contextlib
 import fnmatch
-from dataclasses import dataclass
+import marshal
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+MAX_REMEMBERED_PATHS = 50_000
+_TAG_SETS = {(secret, archive): frozenset(("secret",) * secret + ("archive",) * archive)
+             for secret in (False, True) for archive in (False, True)}
+Matcher = Callable[[str], "re.Match[str] | None"]   # a compiled regex's match
 
 
 def catalogue_dir() -> Path:
@@ -20,13 +30,41 @@ def catalogue_dir() -> Path:
     return installed if (installed / "commands").is_dir() else here.parent / "rules"
 
 
-# libyaml's safe loader is ~10x faster than the pure-Python one; both are safe_load
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root, "dlayerlint", sys.implementation.cache_tag or "python")
 
 
 def load_yaml(path: Path) -> Any:
+    """A YAML file's data. A marshal copy in the user's cache (one per file,
+    checked against its size and mtime) spares later runs importing and
+    running the YAML parser: ~25 ms of a one-file run."""
+    stat = path.stat()
+    stamp = (stat.st_size, stat.st_mtime_ns)
+    copy = _cache_dir() / f"{path.stem}-{binascii.crc32(os.fsencode(path.resolve())):08x}.marshal"
+    try:
+        cached_stamp, data = marshal.loads(copy.read_bytes())
+        if cached_stamp == stamp:
+            return data
+    except (OSError, EOFError, ValueError, TypeError):
+        pass   # no copy yet, or an unreadable one: parse the file
+    from .yamlload import parse  # pylint: disable=import-outside-toplevel
     with open(path, encoding="utf-8") as stream:
-        return yaml.load(stream, Loader=SafeLoader)  # nosec: a safe loader
+        data = parse(stream)
+    _store(copy, marshal.dumps((stamp, data)))
+    return data
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Write atomically; a cache that cannot be written is only slower."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def _load(relative: str) -> dict[str, Any]:
@@ -38,9 +76,14 @@ class CommandSpec:
     name: str
     verb: str
     options: dict[str, Any]
+    _flags: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def flags(self, key: str) -> frozenset[str]:
-        return frozenset(str(flag) for flag in self.options.get(key, ()))
+        """The options listed under key (memoised: asked for each command run)."""
+        found = self._flags.get(key)
+        if found is None:
+            found = self._flags[key] = frozenset(str(flag) for flag in self.options.get(key, ()))
+        return found
 
     @property
     def value_options(self) -> frozenset[str]:
@@ -89,19 +132,28 @@ class Knowledge:  # pylint: disable=too-many-instance-attributes
     wrappers: dict[str, dict[str, Any]]
     managers: dict[str, PackageManager]   # by every name a manager answers to
     caches: dict[str, Cache]
-    secret_patterns: tuple[str, ...]
-    secret_paths: tuple[str, ...]
-    not_secret_patterns: tuple[str, ...]
+    secret_names: Matcher       # file names that hold secrets …
+    not_secret_names: Matcher   # … unless they match this
+    secret_paths: Matcher       # paths that hold secrets, whatever their name
     archive_suffixes: tuple[str, ...]
     base_families: tuple[tuple[str, str], ...]
+    _tags: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def file_tags(self, path: str) -> frozenset[str]:
+        """"secret" and "archive", as a file at path is one; memoised, as the
+        Dockerfiles of a folder COPY the same context to the same paths."""
+        tags = self._tags.get(path)
+        if tags is None:
+            if len(self._tags) >= MAX_REMEMBERED_PATHS:
+                self._tags.clear()
+            tags = self._tags[path] = _TAG_SETS[self.is_secret(path), self.is_archive(path)]
+        return tags
 
     def is_secret(self, path: str) -> bool:
         name = path.rsplit("/", 1)[-1]
-        if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.not_secret_patterns):
+        if self.not_secret_names(name):
             return False
-        if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.secret_patterns):
-            return True
-        return any(fnmatch.fnmatchcase(path, "*/" + pattern) for pattern in self.secret_paths)
+        return self.secret_names(name) is not None or self.secret_paths(path) is not None
 
     def is_archive(self, path: str) -> bool:
         return path.lower().endswith(self.archive_suffixes)
@@ -137,6 +189,11 @@ def _cache(key: str, data: dict[str, Any]) -> Cache:
                  clean=data["clean"])
 
 
+def _any_of(patterns: list[str], prefix: str = "") -> Matcher:
+    """fnmatchcase(text, prefix + pattern) for every pattern at once, as one regex."""
+    return re.compile("|".join(fnmatch.translate(prefix + pattern) for pattern in patterns) or "(?!)").match
+
+
 def _names(items, where: str) -> None:
     """YAML 1.1 reads yes/no/true/false as booleans: such a name must be quoted."""
     for item in items:
@@ -162,9 +219,9 @@ def knowledge() -> Knowledge:
         wrappers={name: spec or {} for name, spec in files["wrappers"].items()},
         managers=managers,
         caches={key: _cache(key, data) for key, data in packages["caches"].items()},
-        secret_patterns=tuple(files["secret_patterns"]),
-        secret_paths=tuple(files["secret_paths"]),
-        not_secret_patterns=tuple(files["not_secret_patterns"]),
+        secret_names=_any_of(files["secret_patterns"]),
+        not_secret_names=_any_of(files["not_secret_patterns"]),
+        secret_paths=_any_of(files["secret_paths"], "*/"),
         archive_suffixes=tuple(files["archive_suffixes"]),
         base_families=tuple((item["match"], item["family"]) for item in packages["base_families"]),
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dlayerlint.analysis import analyze
-from dlayerlint.cli import UsageError, _read
+from dlayerlint.inputs import UsageError, read_dockerfile as _read
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 pytestmark = pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(),

@@ -19,6 +19,7 @@ from ..sizes import ZERO, total
 from .common import amount, display_path, layers_phrase, lines_phrase, list_paths
 
 METADATA_COMMANDS = frozenset({"chmod", "chown", "chgrp", "setfacl"})
+MAX_COPIES = 8   # copy-ups of one version a finding lists
 
 
 def rule_for(version: Version, event: Event, made_by: Instruction) -> str:
@@ -43,15 +44,16 @@ def _cache_what(versions: list[Version]) -> str:
     return ", ".join(names) or "a cache"
 
 
-def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Analysis) -> Finding:
-    instructions = analysis.dockerfile.instructions
+def _finding(rule_id: str, event: Event, versions: list[Version], instructions: list[Instruction]) -> Finding:
     made = [v.first for v in versions]
     copy_lines = {c.origin.span.start.line for v in versions for c in _copies(v)}
+    unlisted = max(v.copies for v in versions) - MAX_COPIES
     fields = {
         "command": event.origin.text,
         "paths": list_paths(v.path for v in versions),
         "made_on": lines_phrase(m.origin.span.start.line for m in made),
-        "copies": f" and copied again on {lines_phrase(copy_lines)}" if copy_lines else "",
+        "copies": f" and copied again on {lines_phrase(copy_lines)}"
+                  f"{f' (and {unlisted} earlier copies)' if unlisted > 0 else ''}" if copy_lines else "",
         "bytes": amount(total(v.size for v in versions)),
         "layers": layers_phrase(instructions[v.layer].line for v in versions),
         "what": _cache_what(versions),
@@ -66,9 +68,11 @@ def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Anal
 
 
 def _copies(version: Version) -> list[Version]:
-    """The copy-ups between a version's creation and itself, itself included."""
+    """The copy-ups between a version's creation and itself, itself included;
+    the latest MAX_COPIES only, or a file appended to in every layer would
+    list every earlier layer in every finding (quadratic)."""
     chain = []
-    while version.previous is not None:
+    while version.previous is not None and len(chain) < MAX_COPIES:
         chain.append(version)
         version = version.previous
     return chain
@@ -93,4 +97,4 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             by_rule.setdefault(rule_for(version, event, instructions[version.layer]), []).append(version)
         for rule_id, versions in sorted(by_rule.items()):
             if total(v.size for v in versions) != ZERO:   # empty files and links strand nothing
-                yield _finding(rule_id, event, versions, analysis)
+                yield _finding(rule_id, event, versions, instructions)
