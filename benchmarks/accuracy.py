@@ -21,17 +21,17 @@ import argparse
 import datetime
 import json
 import os
-import posixpath
 import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 import yaml
+
+from dlayerlint.verify import measure
 
 REPO = Path(__file__).resolve().parents[1]
 CASES_DIR = REPO / "tests" / "accuracy"
@@ -154,49 +154,11 @@ def realbuild(case: dict, fresh: bool = True) -> dict:
     return result
 
 
-def _replay_layer(layer: tarfile.TarFile, index: int, final: dict) -> int:
-    """Apply one layer tar to `final`; return the regular-file bytes it carries."""
-    files = {}
-    for e in layer:
-        rel = e.name
-        while rel.startswith("./"):
-            rel = rel[2:]
-        path = posixpath.normpath("/" + rel)
-        parent, base = posixpath.split(path)
-        if base == ".wh..wh..opq":
-            gone = [p for p in final if p.startswith(parent.rstrip("/") + "/")]
-        elif base.startswith(".wh."):
-            victim = posixpath.join(parent, base[4:])
-            gone = [p for p in final if p == victim or p.startswith(victim + "/")]
-        else:
-            gone = []
-            files[path] = e.size if e.isreg() else 0
-            final[path] = (index, files[path])
-        for p in gone:
-            if final[p][0] < index:   # a whiteout hides lower layers only
-                del final[p]
-    return sum(files.values())
-
-
 def crosscheck(archive: Path) -> list[int]:
-    """Stranded bytes per layer, read from a docker-archive independently of realbuild.py:
-    same definition (regular-file bytes in a layer minus those the final filesystem shows),
-    whiteout and opaque-directory handling written out separately."""
-    final: dict[str, tuple[int, int]] = {}   # path -> (layer, size)
-    carried = []
-    with tarfile.open(archive) as outer:
-        manifest = json.load(outer.extractfile("manifest.json"))[0]
-        for index, name in enumerate(manifest["Layers"]):
-            member = outer.getmember(name)
-            while member.issym() or member.islnk():
-                member = outer.getmember(posixpath.normpath(
-                    posixpath.join(posixpath.dirname(member.name), member.linkname)))
-            with tarfile.open(fileobj=outer.extractfile(member)) as layer:
-                carried.append(_replay_layer(layer, index, final))
-    visible = [0] * len(carried)
-    for index, size in final.values():
-        visible[index] += size
-    return [c - v for c, v in zip(carried, visible)]
+    """Stranded bytes per layer, read from a docker-archive independently of realbuild.py
+    (by `dlayerlint verify`'s reader): same definition, regular-file bytes in a layer minus
+    those the final filesystem shows, whiteouts and opaque directories handled separately."""
+    return measure(archive).stranded
 
 
 def buildah_version() -> str:

@@ -22,8 +22,9 @@ class Fix:
     start_line: int
     end_line: int
     replacement: str
-    safe: bool
+    safe: bool          # the final filesystem is unchanged, as the model proves it
     description: str
+    manual: bool = False   # shown only, never applied: the build needs a change outside the file
 
 
 @dataclass(slots=True)
@@ -35,6 +36,7 @@ class Finding:
     wasted: Size | None
     related: list[Related] = field(default_factory=list)
     fix: Fix | None = None
+    no_fix_reason: str | None = None   # why no rewrite is offered, when none is
     # the instruction indexes whose layers the finding ties together (for rewrites)
     layers: tuple[int, ...] = ()
 

@@ -1,0 +1,103 @@
+"""A cache left in the image (DLL105): clean it in the RUN that made it.
+
+With a `# syntax=` line (BuildKit) the RUN gets `--mount=type=cache,target=DIR`
+so the cache never reaches a layer; otherwise the manager's clean command is
+appended (`&& rm -rf /var/lib/apt/lists/*`) or its no-cache option inserted
+(`pip install --no-cache-dir`). Either way the cache is no longer in the final
+filesystem, and a later step that relied on it (`apt-get install` without
+`update`) would fail, so the fix is always unsafe.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterator
+
+from ..checks.common import display_path
+from ..findings import Analysis, Finding, Fix
+from ..knowledge import Cache, knowledge
+from ..model import Dockerfile, Instruction
+from ..fs import Origin
+from .source import (PLAIN, SHELL_COMMENT, NoFix, continuation_indent, joiner, parsed_cleanly, posix_shell_stage,
+                     source_lines, uses_buildkit, with_flag)
+
+UNSAFE = "unsafe: the cache leaves the image; a later step that reads it would fail"
+
+
+def offers(analysis: Analysis, findings: list[Finding]) -> Iterator[tuple[list[Finding], Callable[[], Fix]]]:
+    made = _caches(analysis)
+    for finding in findings:
+        key = (finding.layers[0], finding.paths[0]) if finding.layers and finding.paths else None
+        yield [finding], lambda k=key: cache_fix(analysis, *made.get(k, (None, None)))
+
+
+def _caches(analysis: Analysis) -> dict[tuple[int, str], tuple[Cache, Origin]]:
+    """(layer, shown path) → the cache and the command that filled it."""
+    caches = knowledge().caches
+    found: dict[tuple[int, str], tuple[Cache, Origin]] = {}
+    if analysis.target is None:
+        return found
+    for node in analysis.target.fs.root.walk():
+        version = node.version
+        for tag in sorted(version.tags) if version is not None else ():
+            cache = caches.get(tag.removeprefix("cache:")) if tag.startswith("cache:") else None
+            if cache is not None:
+                found.setdefault((version.layer, display_path(version.path)), (cache, version.origin))
+    return found
+
+
+def cache_fix(analysis: Analysis, cache: Cache | None, origin: Origin | None) -> Fix:
+    if cache is None or origin is None:
+        raise NoFix("the cache's origin is not known")
+    dockerfile = analysis.dockerfile
+    run = dockerfile.instructions[origin.layer]
+    if run.keyword != "RUN" or run.heredocs or run.exec_form is not None:
+        raise NoFix(f"the cache is made by {run.keyword} on line {run.line}, not by a shell-form RUN")
+    posix_shell_stage(dockerfile, run)
+    parsed_cleanly(run)
+    directory = _directory(analysis, run, cache)
+    if uses_buildkit(dockerfile):
+        lines = with_flag(dockerfile, run, f"--mount=type=cache,target={directory}")
+        description = f"keep {cache.what} in a BuildKit cache mount instead of the image; {UNSAFE}"
+    elif cache.clean.endswith("..."):
+        lines = _with_option(dockerfile, run, origin, cache.clean)
+        description = f"`{cache.clean.removesuffix(' ...')}` leaves no {cache.what}; {UNSAFE}"
+    else:
+        clean = cache.clean.replace("${PM_NAME}", posixpath.basename(directory))
+        lines = _with_clean(dockerfile, run, clean)
+        description = f"clean {cache.what} in the RUN that made it (`{clean}`); {UNSAFE}"
+    return Fix(run.line, run.end_line, "\n".join(lines), safe=False, description=description)
+
+
+def _directory(analysis: Analysis, run: Instruction, cache: Cache) -> str:
+    """The cache's directory, as the RUN's environment expands it."""
+    for path in (display_path(v.path) for v in analysis.target.fs.layer_versions.get(run.index, ())
+                 if cache.key in {t.removeprefix("cache:") for t in v.tags}) if analysis.target else ():
+        directory = path.removesuffix("/*")
+        if PLAIN.match(directory) and directory.startswith("/"):
+            return directory
+    raise NoFix(f"the directory of {cache.what} is not known")
+
+
+def _with_clean(dockerfile: Dockerfile, run: Instruction, clean: str) -> list[str]:
+    """The RUN with `&& clean` as its last command (after `a; b` it runs when b
+    succeeds, and the RUN fails when b fails either way)."""
+    if SHELL_COMMENT.search(run.arguments):
+        raise NoFix(f"a `#` comment in the RUN on line {run.line} would swallow the clean-up")
+    lines = source_lines(dockerfile, run)
+    lines[-1] = lines[-1].rstrip() + joiner(dockerfile, continuation_indent(dockerfile, [run])) + clean
+    return lines
+
+
+def _with_option(dockerfile: Dockerfile, run: Instruction, origin: Origin, clean: str) -> list[str]:
+    """The RUN with the manager's no-cache option after the command's subcommand."""
+    words = clean.split()
+    subcommand, option = words[1], words[2]
+    start = origin.span.start
+    lines = source_lines(dockerfile, run)
+    line = lines[start.line - run.line]
+    match = re.compile(rf"\s{re.escape(subcommand)}(?=\s|$)").search(line, start.column - 1)
+    if match is None or match.start() > origin.span.end.column and origin.span.end.line == start.line:
+        raise NoFix(f"`{subcommand}` is not on the line where `{origin.text}` starts")
+    lines[start.line - run.line] = f"{line[:match.end()]} {option}{line[match.end():]}"
+    return lines

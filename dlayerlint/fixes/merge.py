@@ -1,0 +1,183 @@
+"""Merge RUNs: fold the RUN that removes or rewrites a path into the RUN that
+made it, with every instruction between them, so the bytes never reach a layer.
+
+The merged RUN takes the first RUN's place. What lies between the RUNs moves
+and what it changes for the later RUNs is carried into their part:
+- ENV: stays below, carried as `export NAME=value` (unsafe unless the values
+  are plain words, which BuildKit and the shell read alike);
+- WORKDIR: stays below, carried as `mkdir -p DIR && cd DIR` (plain paths only;
+  unsafe after a USER, since mkdir then runs as that user);
+- ARG: moves above the merged RUN (unsafe: the earlier commands now see it);
+- metadata (LABEL, EXPOSE, CMD ...): moves below;
+- USER, SHELL, VOLUME, COPY, ADD or a new stage: no merge.
+Parts are joined with `&&`, so the build still stops at the first failure; a
+part that could leak state into the next ones (`cd`, `export`, `;`, `||`,
+`&` ...) runs in a subshell, whose status is that of the RUN it was.
+"""
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from ..findings import Finding, Fix
+from ..model import Dockerfile, Instruction
+from .source import (PLAIN, SHELL_COMMENT, NoFix, body_text, comment_lines, continuation_indent, flags_text, joiner,
+                     parsed_cleanly, posix_shell_stage, source_lines)
+
+MERGEABLE = frozenset({"DLL101", "DLL102", "DLL104", "DLL106", "DLL107"})
+METADATA = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER",
+                      "ONBUILD"})
+BLOCKERS = {"USER": "runs the later RUN as another user", "SHELL": "changes the shell of the later RUN",
+            "VOLUME": "makes what later RUNs write there depend on the builder",
+            "COPY": "may bring in what the later RUN uses", "ADD": "may bring in what the later RUN uses",
+            "FROM": "starts another stage"}
+LEAKS_STATE = re.compile(r";|\|\||(?<![&>])&(?![&>])|\n|(?:^|[\s;&|(])(?:cd|export|set|unset|umask|source|\.|"
+                         r"pushd|popd|shopt|alias|exit|[A-Za-z_][A-Za-z0-9_]*=)(?:\s|$)")
+ENV_PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\S*)")
+SH_C = (("sh", "-c"), ("/bin/sh", "-c"))
+
+
+def merged_ranges(findings: list[Finding]) -> list[tuple[int, int, list[Finding]]]:
+    """Findings whose instruction ranges overlap, grouped: (first, last, findings)."""
+    spans = sorted(((min(f.layers), max(f.layers), f) for f in findings), key=lambda item: item[:2])
+    merged: list[tuple[int, int, list[Finding]]] = []
+    for first, last, finding in spans:
+        if merged and first <= merged[-1][1]:
+            start, end, group = merged[-1]
+            group.append(finding)
+            merged[-1] = (start, max(end, last), group)
+        else:
+            merged.append((first, last, [finding]))
+    return merged
+
+
+@dataclass(slots=True)
+class _Merge:  # pylint: disable=too-many-instance-attributes
+    """The merged RUN being built, instruction by instruction."""
+    dockerfile: Dockerfile
+    user_line: int | None            # the last USER before the merged RUN, if any
+    flags: str | None = None
+    parts: list[str] = field(default_factory=list)
+    above: list[str] = field(default_factory=list)    # comments and moved ARGs
+    below: list[str] = field(default_factory=list)    # moved instructions with their comments
+    carried: list[str] = field(default_factory=list)  # commands that replay state for later parts
+    carried_what: list[str] = field(default_factory=list)
+    unsafe: list[str] = field(default_factory=list)
+
+    def add(self, instruction: Instruction, comments: list[str]) -> None:
+        keyword = instruction.keyword
+        if keyword == "RUN":
+            self.above += comments
+            self._run(instruction)
+        elif keyword == "ARG":
+            self.above += comments + source_lines(self.dockerfile, instruction)
+            self.unsafe.append(f"ARG of line {instruction.line} moves above the merged RUN, "
+                               "whose earlier commands then see it")
+        elif keyword in ("ENV", "WORKDIR") or keyword in METADATA:
+            self.below += comments + source_lines(self.dockerfile, instruction)
+            if keyword == "ENV":
+                self._env(instruction)
+            elif keyword == "WORKDIR":
+                self._workdir(instruction)
+        else:
+            reason = BLOCKERS.get(keyword, "is not moved by a merge")
+            raise NoFix(f"{keyword} on line {instruction.line} between the RUNs {reason}")
+
+    def _run(self, run: Instruction) -> None:
+        if run.heredocs:
+            raise NoFix(f"the RUN on line {run.line} has a heredoc: merge it by hand")
+        flags = flags_text(self.dockerfile, run)
+        if self.flags is None:
+            self.flags = flags
+        elif flags != self.flags:
+            raise NoFix(f"the RUN on line {run.line} has other flags ({flags.strip() or 'none'}) "
+                        f"than the RUN it would merge into ({self.flags.strip() or 'none'})")
+        body = _exec_body(run) if run.exec_form is not None else body_text(self.dockerfile, run)
+        command = body if run.exec_form is not None else run.arguments
+        if run.exec_form is None:
+            parsed_cleanly(run)
+        if SHELL_COMMENT.search(command):
+            raise NoFix(f"a `#` comment in the RUN on line {run.line} would swallow the commands merged after it")
+        part = f"( {body} )" if LEAKS_STATE.search(command) else body
+        self.parts.append(f"( {' && '.join(self.carried)} && {part} )" if self.carried else part)
+
+    def _env(self, env: Instruction) -> None:
+        words = env.arguments.split()
+        pairs = [ENV_PAIR.fullmatch(word) for word in words]
+        if not words or not all(pairs):
+            if len(words) == 2 and PLAIN.match(words[1]):    # the old `ENV NAME value` form
+                pairs = [ENV_PAIR.fullmatch(f"{words[0]}={words[1]}")]
+            else:
+                raise NoFix(f"ENV on line {env.line} cannot be carried into the merged RUN as written")
+        for pair in pairs:
+            assert pair is not None
+            name, value = pair.groups()
+            self.carried.append(f"export {name}={value}")
+            if value and not PLAIN.match(value):
+                self.unsafe.append(f"the shell may read {name}={value} (ENV of line {env.line}) "
+                                   "differently from the builder")
+        self.carried_what.append(f"ENV of line {env.line} as `export`")
+
+    def _workdir(self, workdir: Instruction) -> None:
+        path = workdir.arguments.strip()
+        if not PLAIN.match(path):
+            raise NoFix(f"WORKDIR on line {workdir.line} cannot be carried into the merged RUN as written")
+        self.carried += [f"mkdir -p {path}", f"cd {path}"]
+        self.carried_what.append(f"WORKDIR of line {workdir.line} as `cd`")
+        if self.user_line is not None:
+            self.unsafe.append(f"the WORKDIR of line {workdir.line} is made by `mkdir -p` as the USER of "
+                               f"line {self.user_line}, which may not be allowed to")
+
+
+def _exec_body(run: Instruction) -> str:
+    """An exec-form RUN as the same command for /bin/sh -c (quoted, so nothing expands)."""
+    argv = run.exec_form or ()
+    body = argv[2] if len(argv) == 3 and argv[:2] in SH_C else shlex.join(argv)
+    if "\n" in body or not argv:
+        raise NoFix(f"the exec-form RUN on line {run.line} does not fit on one shell line")
+    return body
+
+
+def _comments_before(dockerfile: Dockerfile, instructions: list[Instruction]) -> list[list[str]]:
+    """Per instruction, the whole-line comments between it and the one before."""
+    lines = comment_lines(dockerfile, instructions[0].line, instructions[-1].end_line)
+    out, position = [], 0
+    for instruction in instructions:
+        mine = []
+        while position < len(lines) and lines[position] < instruction.line:
+            mine.append(dockerfile.lines[lines[position] - 1])
+            position += 1
+        while position < len(lines) and lines[position] <= instruction.end_line:
+            position += 1   # comments inside the instruction stay in its text
+        out.append(mine)
+    return out
+
+
+def merge_runs(dockerfile: Dockerfile, instructions: list[Instruction]) -> Fix:
+    """The merged RUN for instructions[0]..instructions[-1]; NoFix says why not."""
+    first, last = instructions[0], instructions[-1]
+    if first.keyword != "RUN":
+        raise NoFix(f"made by {first.keyword} on line {first.line}, not by a RUN: leave it out of "
+                    "the build context (.dockerignore) or of the COPY, or change it before copying")
+    if last.keyword != "RUN":
+        raise NoFix(f"changed by {last.keyword} on line {last.line}: only RUN instructions are merged")
+    stage = posix_shell_stage(dockerfile, first)
+    users = [i.line for i in stage.instructions if i.keyword == "USER" and i.index < first.index]
+    merge = _Merge(dockerfile, users[-1] if users else None)
+    comments = _comments_before(dockerfile, instructions)
+    for instruction, before in zip(instructions, comments):
+        merge.add(instruction, before if instruction is not first else [])
+    if len(merge.parts) < 2:
+        raise NoFix("nothing to merge")
+    keyword = dockerfile.lines[first.line - 1][first.keyword_span.start.column - 1:
+                                               first.keyword_span.end.column - 1]
+    indent = continuation_indent(dockerfile, [i for i in instructions if i.keyword == "RUN"])
+    text = f"{keyword} {merge.flags}" + joiner(dockerfile, indent).join(merge.parts)
+    description = f"merge the RUN instructions of lines {first.line}-{last.line} into one layer"
+    if merge.carried_what:
+        description += "; carries " + ", ".join(merge.carried_what)
+    if merge.unsafe:
+        description += "; unsafe: " + "; ".join(merge.unsafe)
+    return Fix(first.line, last.end_line, "\n".join(merge.above + [text] + merge.below),
+               safe=not merge.unsafe, description=description)
