@@ -8,6 +8,8 @@ from functools import cache
 from .knowledge import catalogue_dir, load_yaml
 
 SEVERITIES = ("error", "warning", "info")
+# where each built-in rule's full description lives (a stable URI: the rule's file on the main branch)
+RULE_URI = "https://github.com/dlayerlint/dlayerlint/blob/main/rules/{id}.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,7 @@ class Rule:  # pylint: disable=too-many-instance-attributes
     fix: str
     examples: tuple[Example, ...]
     hadolint: tuple[str, ...] = ()
+    help_uri: str = ""
 
     def explain(self) -> str:
         lines = [f"{self.id} {self.name} ({self.severity})", "", self.summary, "", self.rationale.strip()]
@@ -49,7 +52,8 @@ def _rule(data: dict) -> Rule:
         raise ValueError(f"rule {data['id']}: severity must be one of {SEVERITIES}")
     return Rule(id=data["id"], name=data["name"], severity=severity, summary=" ".join(data["summary"].split()),
                 message=data["message"], rationale=data["rationale"], fix=data.get("fix", ""),
-                examples=examples, hadolint=tuple(data.get("hadolint", ())))
+                examples=examples, hadolint=tuple(data.get("hadolint", ())),
+                help_uri=RULE_URI.format(id=data["id"]))
 
 
 @cache

@@ -203,7 +203,7 @@ def test_exit_1_with_findings(files):
     assert lines[0] == ("bad.Dockerfile:3:5: DLL101 removed-in-later-layer [warning]: `rm /a` removes /a, "
                         "made on line 2: 10 B still ship in the layer of line 2")
     assert "    bad.Dockerfile:2:5: /a made here" in lines
-    assert "suggested rewrite of lines 2-3 (merge the RUN instructions of lines 2-3 into one layer):" in lines
+    assert "suggested rewrite of lines 2-3 (merge the RUN instructions of lines 2-3 into one layer) [--fix]:" in lines
     assert lines[-1] == "bad.Dockerfile: 1 finding, 10 B (10 B) stranded above the base image"
 
 
@@ -367,3 +367,107 @@ def test_explain_unknown_rule_exits_2(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert "no rule named 'nope'" in result.stderr
+
+
+# ----------------------------------------------------------------------------- the CI gate: thresholds
+
+@pytest.mark.parametrize("args, code", [
+    ([], 1),                                                  # default fail level: info
+    (["--fail-level", "warning"], 1),
+    (["--fail-level", "error"], 0),                           # DLL101 is a warning
+    (["--fail-level", "none"], 0),
+    (["--fail-level", "error", "--severity", "DLL101=error"], 1),
+    (["--fail-level", "warning", "--severity", "removed-in-later-layer=info"], 0),
+])
+def test_fail_level(run_cli, files, args, code):
+    ran = run_cli("check", *args, "bad.Dockerfile", cwd=files)
+    assert ran.code == code
+    assert ran.out.startswith("bad.Dockerfile:3:5: DLL101")   # shown whatever the fail level
+
+
+def test_errors_exit_2_whatever_the_fail_level(run_cli, files):
+    assert run_cli("check", "--fail-level", "none", "parse.Dockerfile", cwd=files).code == 2
+
+
+def test_max_stranded(run_cli, files):
+    over = run_cli("check", "--fail-level", "none", "--max-stranded", "9", "bad.Dockerfile", cwd=files)
+    assert over.code == 1
+    assert over.err == ("dlayerlint: bad.Dockerfile: 10 B (10 B) stranded, over the max-stranded limit "
+                        "of 9 B (9 B)\n")
+    assert run_cli("check", "--fail-level", "none", "--max-stranded", "10", "bad.Dockerfile", cwd=files).code == 0
+    assert run_cli("check", "--fail-level", "none", "--max-stranded", "1KiB", "bad.Dockerfile", cwd=files).code == 0
+
+
+def test_max_stranded_with_a_lower_bound(run_cli, tmp_path):
+    """A lower bound over the limit fails (the real total is larger still); under it, the run passes."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox\nRUN mkdir /d && head -c 100 /dev/zero > /d/a && wget -O /d/b http://x/b\nRUN rm -rf /d\n")
+    over = run_cli("check", "--fail-level", "none", "--max-stranded", "50", "Dockerfile")
+    assert over.code == 1 and "≥ 100 B (100 B) stranded, over the max-stranded limit" in over.err
+    assert run_cli("check", "--fail-level", "none", "--max-stranded", "1MiB", "Dockerfile").code == 0
+
+
+def test_max_stranded_from_config_and_bad_sizes(run_cli, files):
+    (files / ".dlayerlint.yaml").write_text("max-stranded: 5B\nfail-level: none\n")
+    assert run_cli("check", "bad.Dockerfile", cwd=files).code == 1
+    assert run_cli("check", "--max-stranded", "1MB", "bad.Dockerfile", cwd=files).code == 0
+    bad = run_cli("check", "--max-stranded", "lots", "bad.Dockerfile", cwd=files)
+    assert bad.code == 2 and "'lots' is not a size" in bad.err
+
+
+# ----------------------------------------------------------------------------- many files, globs, stdin
+
+@pytest.fixture()
+def tree(tmp_path: Path) -> Path:
+    for name in ("a/Dockerfile", "a/b/Dockerfile.dev", "vendor/x/Dockerfile", "c/notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(BAD)
+    return tmp_path
+
+
+def linted(ran) -> list[str]:
+    return [line.split(":")[0] for line in ran.out.splitlines() if "stranded above the base image" in line]
+
+
+def test_glob_patterns_the_shell_left_alone(run_cli, tree):
+    ran = run_cli("check", "**/Dockerfile*", cwd=tree)
+    assert ran.code == 1
+    assert linted(ran) == ["a/Dockerfile", "a/b/Dockerfile.dev", "vendor/x/Dockerfile"]
+
+
+def test_a_pattern_that_matches_nothing_is_reported(run_cli, tree):
+    ran = run_cli("check", "nowhere/*.Dockerfile", cwd=tree)
+    assert ran.code == 2
+    assert ran.out.startswith("nowhere/*.Dockerfile: error: no such file")
+
+
+@pytest.mark.parametrize("pattern, kept", [
+    ("vendor", ["a/Dockerfile", "a/b/Dockerfile.dev"]),
+    ("vendor/*", ["a/Dockerfile", "a/b/Dockerfile.dev"]),
+    ("*.dev", ["a/Dockerfile", "vendor/x/Dockerfile"]),
+    ("a/b/", ["a/Dockerfile", "vendor/x/Dockerfile"]),
+])
+def test_exclude(run_cli, tree, pattern, kept):
+    assert linted(run_cli("check", "--exclude", pattern, "**/Dockerfile*", cwd=tree)) == kept
+
+
+def test_exclude_applies_to_named_files_and_everything_excluded_is_an_error(run_cli, tree):
+    ran = run_cli("check", "--exclude", "vendor", "vendor/x/Dockerfile", cwd=tree)
+    assert ran.code == 2 and "every file is excluded" in ran.err
+
+
+def test_stdin_with_a_filename(run_cli, tree):
+    (tree / "a" / ".dlayerlint.yaml").write_text("severity: {DLL101: error}\n")
+    ran = run_cli("check", "--stdin-filename", "a/Dockerfile", "-", cwd=tree, stdin=BAD.encode())
+    assert ran.code == 1
+    assert ran.out.startswith("a/Dockerfile:3:5: DLL101 removed-in-later-layer [error]")
+    plain = run_cli("check", "-", cwd=tree, stdin=CLEAN.encode())
+    assert plain.code == 0 and plain.out.startswith("-: 0 findings")
+
+
+def test_stdin_errors(run_cli, tree):
+    latin = run_cli("check", "-", cwd=tree, stdin=b"FROM busybox\nRUN echo caf\xe9\n")
+    assert latin.code == 2 and latin.out.startswith("-:2: error: not UTF-8")
+    assert "can be given once" in run_cli("check", "-", "-", cwd=tree, stdin=b"").err
+    alone = run_cli("check", "--stdin-filename", "x", "a/Dockerfile", cwd=tree)
+    assert alone.code == 2 and "give - too" in alone.err

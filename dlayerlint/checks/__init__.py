@@ -2,16 +2,20 @@
 
 A check is a module with a `check(analysis)` function yielding findings;
 rule metadata and message templates come from the catalogue (`rules/`).
+Plugins add checks of the same shape (dlayerlint/plugins.py).
 """
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
 
 from ..findings import Analysis, Finding
 from . import cache_left, purged_later, stranded
 
-CHECKS = (stranded.check, cache_left.check, purged_later.check)
+Check = Callable[[Analysis], Iterable[Finding]]
+CHECKS: tuple[Check, ...] = (stranded.check, cache_left.check, purged_later.check)
 
 
-def run_checks(analysis: Analysis) -> list[Finding]:
-    findings = [finding for check in CHECKS for finding in check(analysis)]
+def run_checks(analysis: Analysis, extra: Sequence[Check] = ()) -> list[Finding]:
+    findings = [finding for check in (*CHECKS, *extra) for finding in check(analysis)]
     findings.sort(key=lambda f: (f.span.start, f.rule.id))
     return findings

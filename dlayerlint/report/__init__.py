@@ -9,7 +9,8 @@ from types import ModuleType
 
 from .result import FileResult
 
-FORMATS = {"text": "text", "json": "json_format"}
+FORMATS = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "gitlab": "gitlab",
+           "checkstyle": "checkstyle", "junit": "junit"}
 
 __all__ = ["FORMATS", "FileResult", "formatter"]
 

@@ -14,6 +14,8 @@ def _finding(path: str, finding: Finding) -> list[str]:
     lines = [f"{path}:{start.line}:{start.column}: {finding.rule.id} {finding.rule.name} "
              f"[{finding.severity}]: {finding.message}"]
     lines += [f"{INDENT}{path}:{r.span.start.line}:{r.span.start.column}: {r.message}" for r in finding.related]
+    if finding.no_fix_reason is not None:
+        lines.append(f"{INDENT}no rewrite: {finding.no_fix_reason}")
     return lines
 
 
@@ -24,7 +26,8 @@ def _fixes(analysis: Analysis) -> list[str]:
             seen.append(finding.fix)
     lines = []
     for fix in seen:
-        lines.append(f"suggested rewrite of lines {fix.start_line}-{fix.end_line} ({fix.description}):")
+        how = "manual" if fix.manual else "--fix" if fix.safe else "--fix --unsafe-fixes"
+        lines.append(f"suggested rewrite of lines {fix.start_line}-{fix.end_line} ({fix.description}) [{how}]:")
         lines += [INDENT + line for line in fix.replacement.splitlines()]
     return lines
 
