@@ -222,6 +222,27 @@ def test_cache_cleanup_is_unsafe_and_appended():
     assert_removed(text, "DLL105", unsafe=True)
 
 
+def test_cleanup_after_a_dangling_continuation_is_a_new_command():
+    # the last line of a file may end in `\`: appending after it would pass `\ ` to apt-get
+    text = "FROM debian:bookworm\nRUN apt-get update \\\n"
+    assert fixed(text, unsafe=True) == "FROM debian:bookworm\nRUN apt-get update \\\n    && rm -rf /var/lib/apt/lists/*\n"
+
+
+def test_cleanup_never_strands_an_earlier_layers_cache():
+    text = ("FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl\n"
+            "RUN apt-get update && apt-get install -y git\n")
+    later = [f for f in analyze(text).findings if f.span.start.line == 3]
+    assert later[0].fix is None and "made on line 2: clean them there first" in later[0].no_fix_reason
+    once = assert_removed(text, "DLL105", unsafe=True)     # line 2 first, then line 3 in the next round
+    assert once.count("rm -rf /var/lib/apt/lists/*") == 2 and analyze(once).stranded.bytes == 0
+
+
+def test_no_cleanup_appended_to_a_script_that_does_not_parse():
+    text = "FROM debian\nRUN f() { yum install -y ' && yum clean all; }; f\n"
+    assert "does not parse cleanly" in only(text).no_fix_reason
+    assert fixed(text, unsafe=True) == text
+
+
 def test_cache_mount_when_the_file_uses_buildkit():
     text = "# syntax=docker/dockerfile:1\nFROM python:3.12\nRUN pip install requests\n"
     fix = only(text, "DLL105").fix

@@ -567,6 +567,8 @@ def mergeable_dockerfile(draw) -> str:
                  damaged(mergeable_dockerfile())))
 # found by the fuzzer: an unclosed quote swallowed each appended clean-up, so every round added one
 @example("FROM debian\nRUN f() { yum install -y ' && yum clean all; }; f \\")
+# and: a clean-up appended after a dangling `\`, and one that stranded line 2's apt lists
+@example("FROM busybox\nRUN apt-get update && cd & && head -c 1 /dev/zero > /data/one\nRUN apt-get update \\\n")
 def test_fix_reparses_strands_no_more_and_is_idempotent(text):
     check_fix(text, analyze(text))
 

@@ -17,9 +17,9 @@ from ..checks.common import display_path
 from ..findings import Analysis, Finding, Fix
 from ..knowledge import Cache, knowledge
 from ..model import Dockerfile, Instruction
-from ..fs import Origin
+from ..fs import Origin, Version
 from .source import (PLAIN, SHELL_COMMENT, NoFix, continuation_indent, joiner, parsed_cleanly, posix_shell_stage,
-                     source_lines, uses_buildkit, with_flag)
+                     source_lines, uses_buildkit, with_flag, without_dangling_escape)
 
 UNSAFE = "unsafe: the cache leaves the image; a later step that reads it would fail"
 
@@ -64,6 +64,7 @@ def cache_fix(analysis: Analysis, cache: Cache | None, origin: Origin | None) ->
         description = f"`{cache.clean.removesuffix(' ...')}` leaves no {cache.what}; {UNSAFE}"
     else:
         clean = cache.clean.replace("${PM_NAME}", posixpath.basename(directory))
+        _nothing_older_removed(analysis, run, cache)
         lines = _with_clean(dockerfile, run, clean)
         description = f"clean {cache.what} in the RUN that made it (`{clean}`); {UNSAFE}"
     return Fix(run.line, run.end_line, "\n".join(lines), safe=False, description=description)
@@ -79,13 +80,29 @@ def _directory(analysis: Analysis, run: Instruction, cache: Cache) -> str:
     raise NoFix(f"the directory of {cache.what} is not known")
 
 
+def _nothing_older_removed(analysis: Analysis, run: Instruction, cache: Cache) -> None:
+    """NoFix when the clean-up would also remove the same cache made by an earlier
+    layer that still ships it: that would strand its bytes, not save them. Once
+    that layer cleans up after itself (the same --fix run, a round earlier), this
+    one can."""
+    fs = analysis.target.fs if analysis.target else None
+    for layer, versions in fs.layer_versions.items() if fs else ():
+        if layer < run.index and any(_live_cache(version, cache.key) for version in versions):
+            line = analysis.dockerfile.instructions[layer].line
+            raise NoFix(f"the clean-up would strand the {cache.what} made on line {line}: clean them there first")
+
+
+def _live_cache(version: Version, key: str) -> bool:
+    return not version.dropped and version.stranded_by is None and f"cache:{key}" in version.tags
+
+
 def _with_clean(dockerfile: Dockerfile, run: Instruction, clean: str) -> list[str]:
     """The RUN with `&& clean` as its last command (after `a; b` it runs when b
     succeeds, and the RUN fails when b fails either way)."""
     if SHELL_COMMENT.search(run.arguments):
         raise NoFix(f"a `#` comment in the RUN on line {run.line} would swallow the clean-up")
     lines = source_lines(dockerfile, run)
-    lines[-1] = lines[-1].rstrip() + joiner(dockerfile, continuation_indent(dockerfile, [run])) + clean
+    lines[-1] = without_dangling_escape(dockerfile, lines[-1]) + joiner(dockerfile, continuation_indent(dockerfile, [run])) + clean
     return lines
 
 

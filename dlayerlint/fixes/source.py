@@ -37,7 +37,15 @@ def body_text(dockerfile: Dockerfile, run: Instruction) -> str:
     start = run.arguments_map.position(0)
     lines = dockerfile.lines[start.line - 1:run.end_line]
     lines[0] = lines[0][start.column - 1:]
-    return "\n".join(lines).rstrip()
+    return without_dangling_escape(dockerfile, "\n".join(lines))
+
+
+def without_dangling_escape(dockerfile: Dockerfile, text: str) -> str:
+    """The text without trailing blanks and a final escape character. An
+    instruction's last line ends in one only at the end of the file; text
+    appended after it would start with an escaped blank (`apt-get update \\ &&`)."""
+    text = text.rstrip()
+    return text[:-1].rstrip() if text.endswith(dockerfile.escape) else text
 
 
 def parsed_cleanly(run: Instruction) -> None:
