@@ -2,6 +2,7 @@
 symbolic name, severity, message template, rationale and examples."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -65,9 +66,10 @@ def rules() -> dict[str, Rule]:
     return {rule.id: rule for rule in found}
 
 
-def find_rule(name_or_id: str) -> Rule | None:
+def find_rule(name_or_id: str, among: Mapping[str, Rule] | None = None) -> Rule | None:
+    """The rule of that id or name in `among` (default: the catalogue)."""
     key = name_or_id.strip()
-    for rule in rules().values():
+    for rule in (rules() if among is None else among).values():
         if key.upper() == rule.id or key.lower() == rule.name:
             return rule
     return None

@@ -187,6 +187,16 @@ class Linter:  # pylint: disable=too-few-public-methods
             config = self._settings_by_folder[key] = found.merged(self.overrides)
         return config
 
+    def skips(self, name: str) -> bool:
+        """Whether the file's settings exclude it. A file whose settings cannot be
+        read is kept, so its check reports why; stdin is kept, as --exclude keeps it."""
+        if name == STDIN:
+            return False
+        try:
+            return self._settings(Path(name)).excludes(name)
+        except ConfigError:
+            return False
+
     def _source(self, name: str) -> tuple[Path, str]:
         """Where the file is (for settings and context) and its text."""
         if name == STDIN:
@@ -318,10 +328,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.files:
         print("dlayerlint: every file is excluded", file=sys.stderr)
         return EXIT_ERROR
-    fixed = fixes_apply.run(args, Linter(args).lint_text)
+    linter = Linter(args)
+    args.files = [name for name in args.files if not linter.skips(name)]
+    if not args.files:
+        # not an error: a hook (pre-commit) passes only the changed files, and the config may skip them all
+        print("dlayerlint: every file is excluded by its config file's `exclude`", file=sys.stderr)
+    fixed = fixes_apply.run(args, linter.lint_text)
     if fixed is not None:
         return fixed
-    outcomes = _lint_all(args)
+    outcomes = _lint_all(args)   # a new Linter: --fix may have changed the files its contexts list
     written = _write(outputs, outcomes)
     for outcome in outcomes:
         if outcome.over_limit:

@@ -11,8 +11,9 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, check_command, docker_install, lsp, verify
-from .catalogue import find_rule, rules
+from .catalogue import Rule, find_rule
 from .check_command import EXIT_CLEAN, EXIT_ERROR
+from .plugins import PluginError, known_rules, load_plugin
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,9 +21,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dlayerlint {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check_command.register(commands)
-    commands.add_parser("rules", help="list the rules").set_defaults(handler=_rules)
+    listing = commands.add_parser("rules", help="list the rules")
+    _plugin_flag(listing)
+    listing.set_defaults(handler=_rules)
     explain = commands.add_parser("explain", help="describe a rule, with examples")
     explain.add_argument("rule", metavar="NAME-OR-ID")
+    _plugin_flag(explain)
     explain.set_defaults(handler=_explain)
     # further subcommands live in their own modules: each adds its parser and handler here
     lsp.register(commands)
@@ -31,14 +35,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _rules(_args: argparse.Namespace) -> int:
-    for rule in rules().values():
+def _plugin_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plugin", action="append", default=[], metavar="NAME",
+                        help="include the rules of the rule pack registered under NAME "
+                             "in entry point group dlayerlint.rules (repeatable)")
+
+
+def _known(args: argparse.Namespace) -> dict[str, Rule] | None:
+    """Built-in, pragma (DLL001) and --plugin rules; None, after saying why, when a plugin fails to load."""
+    try:
+        return known_rules([load_plugin(name) for name in dict.fromkeys(args.plugin)])
+    except PluginError as error:
+        print(f"dlayerlint: {error}", file=sys.stderr)
+        return None
+
+
+def _rules(args: argparse.Namespace) -> int:
+    known = _known(args)
+    if known is None:
+        return EXIT_ERROR
+    for rule in sorted(known.values(), key=lambda rule: rule.id):
         print(f"{rule.id}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
     return EXIT_CLEAN
 
 
 def _explain(args: argparse.Namespace) -> int:
-    rule = find_rule(args.rule)
+    known = _known(args)
+    if known is None:
+        return EXIT_ERROR
+    rule = find_rule(args.rule, known)
     if rule is None:
         print(f"dlayerlint: no rule named '{args.rule}' (see `dlayerlint rules`)", file=sys.stderr)
         return EXIT_ERROR

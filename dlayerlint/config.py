@@ -4,6 +4,9 @@ merged), then the command line's flags on top (`Config.merged`).
 
 Rule names are kept as written and resolved when the rules are known
 (plugins add rules), so a typo is reported with the file and key it came from.
+
+`exclude` patterns match like --exclude, on the linted file's path relative to
+the folder of the config file that holds them (`Config.excludes`).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from .catalogue import SEVERITIES, Rule
+from .inputs import excluded
 from .sizes import parse_size
 
 YAML_NAMES = (".dlayerlint.yaml", ".dlayerlint.yml")
@@ -43,6 +47,12 @@ class PluginRef(NamedTuple):
     source: str
 
 
+class ExcludePattern(NamedTuple):
+    pattern: str
+    folder: Path   # the config file's folder: the pattern matches paths relative to it
+    source: str
+
+
 class ConfigError(ValueError):
     """A bad setting; the message names the file (or flag) and the key."""
 
@@ -62,6 +72,7 @@ class Config:
     target: str | None = None
     plugins: tuple[PluginRef, ...] = ()
     report_unused_pragmas: bool | None = None
+    exclude: tuple[ExcludePattern, ...] = ()
 
     def merged(self, overrides: Config) -> Config:
         """This config with `overrides` on top (what the command line does)."""
@@ -77,7 +88,12 @@ class Config:
             target=pick(self.target, overrides.target),
             plugins=self.plugins + tuple(ref for ref in overrides.plugins
                                          if ref.name not in {mine.name for mine in self.plugins}),
-            report_unused_pragmas=pick(self.report_unused_pragmas, overrides.report_unused_pragmas))
+            report_unused_pragmas=pick(self.report_unused_pragmas, overrides.report_unused_pragmas),
+            exclude=self.exclude + overrides.exclude)
+
+    def excludes(self, name: str) -> bool:
+        """Whether an `exclude` pattern skips the file `name` (a path as given on the command line)."""
+        return any(excluded(_relative_to(name, ref.folder), (ref.pattern,)) for ref in self.exclude)
 
     @property
     def effective_fail_level(self) -> str:
@@ -101,6 +117,17 @@ class RuleSelection:
     severity: Mapping[str, str]   # rule id → severity that replaces the rule's own
 
 
+def _relative_to(name: str, folder: Path) -> str:
+    """`name` relative to `folder` when it is below it, else as given (a --config
+    file elsewhere). Links in its folders are resolved, as find_config does; a
+    linked Dockerfile keeps its own name."""
+    path = Path(name)
+    try:
+        return (path.parent.resolve() / path.name).relative_to(folder).as_posix()
+    except ValueError:
+        return name
+
+
 def _finder(known: Mapping[str, Rule]) -> Callable[[str, str, str], str]:
     by_name = {key: rule.id for rule in known.values() for key in (rule.id.upper(), rule.name.lower())}
 
@@ -119,6 +146,13 @@ def _names(value: Any, source: str, key: str) -> list[str]:
     if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
         raise ConfigError(source, key, "must be a list of rule names or ids")
     return [name.strip() for item in items for name in item.split(",") if name.strip()]
+
+
+def _patterns(value: Any, source: str, key: str) -> list[str]:
+    # a list only: a comma may be part of a file name, so no "a,b" shorthand
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConfigError(source, key, "must be a list of path patterns (e.g. [vendor, 'build/*'])")
+    return [item.strip() for item in value]
 
 
 def _plugins(value: Any, source: str, key: str) -> tuple[PluginRef, ...]:
@@ -187,12 +221,13 @@ _KEYS: dict[str, tuple[str, Callable[[Any, str, str], Any]]] = {
     "target": ("target", _string),
     "plugins": ("plugins", _plugins),
     "report-unused-pragmas": ("report_unused_pragmas", _flag),
+    "exclude": ("exclude", _patterns),
 }
 SWITCH_KEYS = ("disable", "enable")   # applied in this order: enable wins within one file
 
 
 def from_mapping(data: Any, source: str, folder: Path) -> Config:
-    """A Config from a parsed file; `folder` anchors a relative `context`."""
+    """A Config from a parsed file; `folder` anchors a relative `context` and the `exclude` patterns."""
     if data is None:
         return Config()
     if not isinstance(data, dict):
@@ -209,6 +244,9 @@ def from_mapping(data: Any, source: str, folder: Path) -> Config:
         values["context"] = folder / values["context"]
     if "build_args" in values:
         values["build_args"] = MappingProxyType(values["build_args"])
+    if "exclude" in values:
+        values["exclude"] = tuple(ExcludePattern(pattern, folder.resolve(), source)
+                                  for pattern in values["exclude"])
     switches = tuple(Switch(name, key == "enable", source) for key in SWITCH_KEYS if key in data
                      for name in _names(data[key], source, key))
     return Config(switches=switches, **values)

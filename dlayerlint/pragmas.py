@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from .catalogue import Rule
+from .catalogue import Example, Rule
 from .findings import Analysis, Finding
 from .model import Comment, Dockerfile, Span
 
@@ -23,12 +23,33 @@ _NAMES = r"(?P<names>[\w.-]+(?:[ \t]*,[ \t]*[\w.-]+)*)"
 OWN = re.compile(r"dlayerlint:[ \t]*(?P<kind>disable-file|disable)[ \t]*=[ \t]*" + _NAMES + r"(?:\s|$)")
 HADOLINT = re.compile(r"hadolint[ \t]+(?P<kind>global[ \t]+)?ignore[ \t]*=[ \t]*" + _NAMES)
 
+# defined here, not in rules/: it judges pragmas, not layers, and is reported only when asked for
 UNUSED_PRAGMA = Rule(
     id="DLL001", name="unused-pragma", severity="warning",
     summary="A `# dlayerlint:` pragma that suppresses nothing, names no rule, or cannot be read.",
     message="{message}",
-    rationale="A pragma left behind after the code it excused changed hides the next real finding there.",
-    fix="Remove the pragma, or correct the rule name.", examples=(),
+    rationale=(
+        "A pragma left behind after the instruction it excused was fixed keeps that rule\n"
+        "silenced there, so the next real finding on that instruction goes unseen; a\n"
+        "misspelt rule name or a malformed pragma looks like a suppression but\n"
+        "suppresses nothing. DLL001 is reported only when asked for, with\n"
+        "`--report-unused-pragmas` or `report-unused-pragmas: true` in the config\n"
+        "file; `# hadolint` pragmas are not checked (their other ids are hadolint's).\n"),
+    fix="Remove the pragma, or correct the rule name (see `dlayerlint rules`).",
+    examples=(
+        Example("bad", "FROM debian:bookworm\n"
+                       "# dlayerlint: disable=cache-left-in-image\n"
+                       "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n", {}),
+        Example("bad", "FROM busybox\n"
+                       "# dlayerlint: disable=removed-in-later-layr\n"
+                       "RUN head -c 10 /dev/zero > /a\n"
+                       "RUN rm /a\n", {}),
+        Example("good", "FROM debian:bookworm\n"
+                        "# dlayerlint: disable=cache-left-in-image  -- the dev image installs more at run time\n"
+                        "RUN apt-get update && apt-get install -y curl\n", {}),
+        Example("fixed", "FROM debian:bookworm\n"
+                         "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n", {}),
+    ),
     help_uri="https://github.com/dlayerlint/dlayerlint#pragmas")
 
 

@@ -1,14 +1,19 @@
-"""Every example in the rule catalogue runs: bad examples raise their rule,
-good and fixed ones do not, and each rule's message fills its template."""
+"""Every example in the rule catalogue, and of DLL001 unused-pragma (defined in
+dlayerlint/pragmas.py), runs: bad examples raise their rule, good and fixed
+ones do not, and each rule's message fills its template."""
 from pathlib import Path
 
 import pytest
 
-from dlayerlint.analysis import analyze
+from dlayerlint.analysis import lint
 from dlayerlint.catalogue import SEVERITIES, find_rule, rules
+from dlayerlint.config import Config
 from dlayerlint.context import BuildContext
+from dlayerlint.plugins import known_rules
+from dlayerlint.pragmas import UNUSED_PRAGMA
 
-EXAMPLES = [(rule.id, index, example) for rule in rules().values()
+KNOWN = known_rules([])   # the catalogue and DLL001
+EXAMPLES = [(rule.id, index, example) for rule in KNOWN.values()
             for index, example in enumerate(rule.examples)]
 
 
@@ -17,7 +22,8 @@ def lint_example(example, tmp_path: Path):
         (tmp_path / name).write_bytes(b"x" * size)
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(example.dockerfile)
-    return analyze(example.dockerfile, BuildContext(tmp_path, dockerfile=dockerfile))
+    # DLL001 is reported only when asked for; no other rule's example holds a pragma
+    return lint(example.dockerfile, Config(report_unused_pragmas=True), BuildContext(tmp_path, dockerfile=dockerfile))
 
 
 @pytest.mark.parametrize("rule_id,index,example", EXAMPLES,
@@ -36,7 +42,8 @@ def test_example(rule_id, index, example, tmp_path):
 
 def test_every_rule_has_bad_and_good_examples_and_valid_metadata():
     assert list(rules()) == sorted(rules())
-    for rule in rules().values():
+    assert "DLL001" in KNOWN and "DLL001" not in rules()
+    for rule in KNOWN.values():
         kinds = {example.kind for example in rule.examples}
         assert {"bad", "good"} <= kinds, rule.id
         assert rule.severity in SEVERITIES
@@ -47,3 +54,10 @@ def test_rules_are_found_by_id_or_name():
     assert find_rule("dll101") is find_rule("removed-in-later-layer") is rules()["DLL101"]
     assert find_rule("nope") is None
     assert "Bad:" in rules()["DLL103"].explain()
+    assert find_rule("unused-pragma") is None and find_rule("unused-pragma", KNOWN) is UNUSED_PRAGMA
+
+
+def test_no_catalogue_example_holds_a_pragma():
+    """Their examples run with pragmas applied: one would change what they test."""
+    for rule in rules().values():
+        assert not any("dlayerlint:" in e.dockerfile or "hadolint" in e.dockerfile for e in rule.examples), rule.id

@@ -342,9 +342,10 @@ def test_rules_lists_every_rule(tmp_path):
     result = dlayerlint("rules", cwd=tmp_path)
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == [f"DLL10{n}" for n in range(1, 9)]
-    assert lines[2].split()[:3] == ["DLL103", "copy-then-chmod", "warning"]
-    assert lines[7].split()[:3] == ["DLL108", "secret-removed-later", "error"]
+    assert [line.split()[0] for line in lines] == ["DLL001", *(f"DLL10{n}" for n in range(1, 9))]
+    assert lines[0].split()[:3] == ["DLL001", "unused-pragma", "warning"]
+    assert lines[3].split()[:3] == ["DLL103", "copy-then-chmod", "warning"]
+    assert lines[8].split()[:3] == ["DLL108", "secret-removed-later", "error"]
 
 
 @pytest.mark.parametrize("name", ["DLL103", "copy-then-chmod", "dll103"])
@@ -354,6 +355,15 @@ def test_explain(tmp_path, name):
     assert result.stdout.startswith("DLL103 copy-then-chmod (warning)\n")
     assert "COPY --chmod=0755 app.bin /usr/local/bin/app" in result.stdout
     assert "Bad:" in result.stdout and "Good:" in result.stdout
+
+
+def test_explain_the_pragma_rule(run_cli):
+    ran = run_cli("explain", "unused-pragma")
+    assert ran.code == 0
+    assert ran.out.startswith("DLL001 unused-pragma (warning)\n")
+    assert "--report-unused-pragmas" in ran.out and "Bad:" in ran.out and "Good:" in ran.out
+    assert "    # dlayerlint: disable=removed-in-later-layr\n" in ran.out
+    assert run_cli("explain", "dll001").out == ran.out
 
 
 def test_explain_by_id_and_by_name_agree(tmp_path):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dlayerlint.catalogue import rules
-from dlayerlint.config import (Config, ConfigError, PluginRef, SeverityOverride, Switch, find_config,
-                               from_mapping, load_config, size_limit)
+from dlayerlint.config import (Config, ConfigError, ExcludePattern, PluginRef, SeverityOverride, Switch,
+                               find_config, from_mapping, load_config, size_limit)
 
 BAD = "FROM busybox\nRUN head -c 10 /dev/zero > /a\nRUN rm /a\n"
 CACHE = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl\n"   # DLL105
@@ -79,7 +79,7 @@ def test_every_key_in_yaml(tree):
     (tree / ".dlayerlint.yaml").write_text(
         "disable: [DLL105, copy-then-chmod]\nenable: DLL105\nseverity: {removed-in-later-layer: error}\n"
         "fail-level: warning\nmax-stranded: 10MiB\nbuild-args: {VERSION: '1.2', N: 3}\ncontext: ctx\n"
-        "target: runtime\nplugins: [demo]\nreport-unused-pragmas: true\n")
+        "target: runtime\nplugins: [demo]\nreport-unused-pragmas: true\nexclude: [vendor, 'build/*']\n")
     config = load_config(tree / "other" / "Dockerfile")
     source = str(tree / ".dlayerlint.yaml")
     assert config.switches == (Switch("DLL105", False, source), Switch("copy-then-chmod", False, source),
@@ -89,6 +89,7 @@ def test_every_key_in_yaml(tree):
     assert dict(config.build_args) == {"VERSION": "1.2", "N": "3"}
     assert config.context == tree / "ctx"
     assert (config.plugins, config.report_unused_pragmas) == ((PluginRef("demo", source),), True)
+    assert config.exclude == (ExcludePattern("vendor", tree, source), ExcludePattern("build/*", tree, source))
     selection = config.selection(rules())
     assert "DLL105" in selection.enabled and "DLL103" not in selection.enabled
     assert dict(selection.severity) == {"DLL101": "error"}
@@ -96,9 +97,10 @@ def test_every_key_in_yaml(tree):
 
 def test_pyproject_keys(tree):
     (tree / "pyproject.toml").write_text(
-        "[tool.dlayerlint]\ndisable = ['all']\nenable = ['DLL101']\nmax-stranded = 1048576\n")
+        "[tool.dlayerlint]\ndisable = ['all']\nenable = ['DLL101']\nmax-stranded = 1048576\nexclude = ['app']\n")
     config = load_config(tree / "other" / "Dockerfile")
     assert config.selection(rules()).enabled == frozenset({"DLL101"})
+    assert config.exclude == (ExcludePattern("app", tree, f"{tree / 'pyproject.toml'} [tool.dlayerlint]"),)
     assert config.max_stranded == 1048576
     (tree / "pyproject.toml").write_text("[tool.dlayerlint]\nenable = ['nope']\n")
     with pytest.raises(ConfigError, match=r"pyproject.toml \[tool.dlayerlint\]: enable: no rule named 'nope'"):
@@ -117,6 +119,10 @@ def test_pyproject_keys(tree):
     ("build-args: [V=1]\n", "build-args", "must map argument names"),
     ("context: ''\n", "context", "must be a non-empty string"),
     ("report-unused-pragmas: yes please\n", "report-unused-pragmas", "must be true or false"),
+    ("exclude: vendor\n", "exclude", "must be a list of path patterns"),
+    ("exclude: [vendor, 3]\n", "exclude", "must be a list of path patterns"),
+    ("exclude: ['']\n", "exclude", "must be a list of path patterns"),
+    ("exclude: {vendor: true}\n", "exclude", "must be a list of path patterns"),
     ("- a list\n", "(top level)", "must be a mapping"),
     ("fail-level: [unclosed\n", "(file)", "not valid YAML"),
 ])
@@ -223,3 +229,85 @@ def test_many_files_in_worker_processes_use_their_settings(run_cli, tmp_path):
     counts = {entry["path"]: len(entry["findings"]) for entry in json.loads(ran.out)["files"]}
     assert counts == {f"p{index}/Dockerfile": 1 - index % 2 for index in sorted(range(20), key=str)}
     assert len(json.loads((tmp_path / "out.sarif").read_text())["runs"][0]["results"]) == 10
+
+
+# ----------------------------------------------------------------------------- exclude
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    """A config at the top that excludes `vendor` (any part) and `app/legacy` (a path from there)."""
+    for name in ("app/Dockerfile", "app/legacy/Dockerfile", "vendor/x/Dockerfile", "other/vendor/Dockerfile"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(BAD)
+    (tmp_path / ".dlayerlint.yaml").write_text("exclude: [vendor, app/legacy]\n")
+    return tmp_path
+
+
+def linted(run_cli, *args: str, cwd: Path) -> list[str]:
+    ran = run_cli("check", "--format", "json", *args, cwd=cwd)
+    return [entry["path"] for entry in json.loads(ran.out)["files"]]
+
+
+def test_exclude_patterns_are_relative_to_the_config_folder(run_cli, project):
+    assert linted(run_cli, "**/Dockerfile", cwd=project) == ["app/Dockerfile"]
+    # from app/, legacy/Dockerfile is still app/legacy/Dockerfile to the config
+    assert linted(run_cli, "**/Dockerfile", cwd=project / "app") == ["Dockerfile"]
+    assert linted(run_cli, "../vendor/x/Dockerfile", "../app/Dockerfile", cwd=project / "app") == [
+        "../app/Dockerfile"]
+
+
+def test_exclude_comes_from_the_nearest_config_only(run_cli, project):
+    (project / "other" / ".dlayerlint.yaml").write_text("fail-level: error\n")
+    assert linted(run_cli, "**/Dockerfile", cwd=project) == ["app/Dockerfile", "other/vendor/Dockerfile"]
+
+
+def test_cli_exclude_adds_to_the_config_s(run_cli, project):
+    (project / "other" / ".dlayerlint.yaml").write_text("fail-level: error\n")
+    assert linted(run_cli, "--exclude", "app", "**/Dockerfile", cwd=project) == ["other/vendor/Dockerfile"]
+
+
+def test_files_named_on_the_command_line_are_excluded_too(run_cli, project):
+    """pre-commit names the changed files: those the config skips are neither linted nor fixed."""
+    ran = run_cli("check", "--fix", "vendor/x/Dockerfile", "app/legacy/Dockerfile", cwd=project)
+    assert (ran.code, ran.out) == (0, "")
+    assert "every file is excluded by its config file's `exclude`" in ran.err
+    assert (project / "vendor" / "x" / "Dockerfile").read_text() == BAD
+    assert linted(run_cli, "vendor/x/Dockerfile", cwd=project) == []
+    # --exclude leaving nothing stays a usage error
+    assert run_cli("check", "--exclude", "app", "app/Dockerfile", cwd=project).code == 2
+
+
+def test_stdin_is_never_excluded(run_cli, project):
+    ran = run_cli("check", "--stdin-filename", "vendor/x/Dockerfile", "-", cwd=project, stdin=BAD.encode())
+    assert ran.code == 1 and ran.out.startswith("vendor/x/Dockerfile:3:5: DLL101")
+
+
+def test_exclude_in_an_explicit_config_file(run_cli, project):
+    (project / "ci").mkdir()
+    (project / "ci" / "lint.yaml").write_text("exclude: [app/*]\n")
+    # app/ is not below ci/: the pattern matches the path as given
+    assert linted(run_cli, "--config", "ci/lint.yaml", "**/Dockerfile", cwd=project) == [
+        "other/vendor/Dockerfile", "vendor/x/Dockerfile"]
+
+
+def test_a_bad_exclude_is_reported_for_each_file_it_applies_to(run_cli, project):
+    (project / ".dlayerlint.yaml").write_text("exclude: vendor\n")
+    ran = run_cli("check", "app/Dockerfile", cwd=project)
+    assert ran.code == 2
+    assert f"app/Dockerfile: error: {project / '.dlayerlint.yaml'}: exclude: must be a list of path patterns" in ran.out
+
+
+def test_merged_adds_excludes():
+    mine, theirs = ExcludePattern("a/*", Path("/x"), "x.yaml"), ExcludePattern("b", Path("/y"), "y.yaml")
+    assert Config(exclude=(mine,)).merged(Config(exclude=(theirs,))).exclude == (mine, theirs)
+    assert Config(exclude=(mine,)).excludes("/x/a/Dockerfile")
+    assert not Config(exclude=(mine,)).excludes("/y/a/Dockerfile")   # a/* is /x/a/*
+
+
+def test_a_bare_name_matches_no_folder_above_the_config(tmp_path):
+    """A project checked out below a folder named `vendor` is still linted."""
+    project = tmp_path / "vendor" / "proj"
+    project.mkdir(parents=True)
+    config = from_mapping({"exclude": ["vendor"]}, "x.yaml", project)
+    assert not config.excludes(str(project / "Dockerfile"))
+    assert config.excludes(str(project / "third" / "vendor" / "Dockerfile"))

@@ -279,6 +279,15 @@ async def test_config_file_applies_and_editor_settings_go_on_top(client, tmp_pat
 
 
 @pytest.mark.asyncio
+async def test_files_the_config_excludes_get_no_diagnostics(client, tmp_path):
+    (tmp_path / ".dlayerlint.yaml").write_text("exclude: [vendor]\n", encoding="utf-8")
+    (tmp_path / "vendor").mkdir()
+    await start(client)
+    assert await open_document(client, write(tmp_path / "vendor", BLOATED), BLOATED) == []
+    assert [d.code for d in await open_document(client, write(tmp_path, BLOATED), BLOATED)] == ["DLL101"]
+
+
+@pytest.mark.asyncio
 async def test_bad_input_becomes_diagnostics_and_messages_not_a_crash(client, tmp_path):
     await start(client, {"target": "nope", "disable": ["DLL999"], "colour": "red"})
     text = "FROM busybox\nRUN echo hi\n"

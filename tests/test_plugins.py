@@ -98,6 +98,28 @@ def test_a_broken_plugin_is_a_clear_error(run_cli, site, tmp_path, source, probl
     assert ran.out.startswith("Dockerfile: error: ") and problem in ran.out
 
 
+def test_rules_and_explain_show_a_plugin_s_rules_when_named(run_cli, site):
+    assert "DLX900" not in run_cli("rules").out
+    listed = run_cli("rules", "--plugin", "demo", "--plugin", "demo")
+    assert listed.code == 0
+    assert [line.split()[0] for line in listed.out.splitlines()] == [
+        "DLL001", *(f"DLL10{n}" for n in range(1, 9)), "DLX900"]
+    assert listed.out.splitlines()[-1].split()[:3] == ["DLX900", "latest-base", "info"]
+    assert run_cli("explain", "latest-base").code == 2
+    explained = run_cli("explain", "--plugin", "demo", "latest-base")
+    assert explained.code == 0
+    assert explained.out == ("DLX900 latest-base (info)\n\nFROM uses the :latest tag.\n\n"
+                             "A moving base image changes every layer above it.\n\nHow to fix:\nPin a version.\n")
+    assert run_cli("explain", "dlx900", "--plugin", "demo").out == explained.out
+
+
+@pytest.mark.parametrize("command", [("rules",), ("explain", "DLL101")])
+def test_rules_and_explain_with_a_missing_plugin_exit_2(run_cli, site, command):
+    ran = run_cli(*command, "--plugin", "nope")
+    assert (ran.code, ran.out) == (2, "")
+    assert ran.err.startswith("dlayerlint: plugin 'nope' is not installed (entry point group dlayerlint.rules: demo")
+
+
 def test_a_missing_plugin_names_the_installed_ones(run_cli, site, tmp_path):
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
     (tmp_path / ".dlayerlint.yaml").write_text("plugins: [nope]\n")

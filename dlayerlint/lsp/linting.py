@@ -64,6 +64,8 @@ def lint_document(text: str, path: Path | None, editor: Config, contexts: Contex
     Never raises: what goes wrong becomes a Problem the editor shows."""
     problems: list[Problem] = []
     config = _settings(path, editor, problems)
+    if path is not None and config.excludes(str(path)):
+        return Lint(None, problems)   # as `dlayerlint check` skips it: no diagnostics
     context = _context(path, config, contexts, problems)
     try:
         return Lint(lint(text, config, context), problems)
