@@ -83,7 +83,7 @@ def _analyze(text: str, context: BuildContext | None, build_args: Mapping[str, s
         return Analysis(dockerfile, list(dockerfile.errors), None, [], [])
     replayer = Replayer(dockerfile, knowledge(), context, build_args or {})
     run = replayer.run(index)
-    analysis = Analysis(dockerfile, list(dockerfile.errors), run, layer_reports(run), [])
+    analysis = Analysis(dockerfile, list(dockerfile.errors), run, layer_reports(run), [], context)
     analysis.findings = run_checks(analysis, extra_checks)
     attach_fixes(analysis)
     return analysis

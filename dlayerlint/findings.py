@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .catalogue import Rule
+from .context import BuildContext
 from .model import Dockerfile, ParseError, Span
 from .replay import Layer, StageRun
 from .sizes import Size, total
@@ -59,6 +60,7 @@ class Analysis:
     target: StageRun | None
     layers: list[LayerReport]
     findings: list[Finding]
+    context: BuildContext | None = None   # what COPY read: fixes look at a copied file's mode
 
     @property
     def stranded(self) -> Size | None:

@@ -17,6 +17,7 @@ from dlayerlint.catalogue import rules
 from dlayerlint.context import BuildContext
 from dlayerlint.fixes import apply_fixes
 from dlayerlint.fixes.apply import diff_text, fix_file, fix_text
+from dlayerlint.fixes.copy_flags import symbolic_mode
 
 REPO = Path(__file__).resolve().parents[1]
 # the README's example: the classic layer-bloat Dockerfile
@@ -193,7 +194,7 @@ def test_recursive_change_of_a_copied_directory_is_unsafe(tmp_path):
 
 
 @pytest.mark.parametrize("run,reason", [
-    ("RUN chmod +x /app", "symbolic mode `+x`"),
+    ("RUN chmod u+s /app", "symbolic mode `u+s` is beyond what the fix computes"),
     ("RUN chown app /app", "would also set the group"),
     ("RUN chmod 0755 /app && rm -rf /tmp/*", "does more than chmod/chown"),
     ("RUN chmod 0755 /app; true", "does more than chmod/chown"),
@@ -203,6 +204,43 @@ def test_copy_flags_withheld_with_the_reason(tmp_path, run, reason):
     lint = lint_in(tmp_path, {"app.bin": 3000})
     finding = lint(f"FROM busybox\nCOPY app.bin /app\n{run}\n").findings[0]
     assert finding.fix is None and reason in finding.no_fix_reason
+
+
+def test_symbolic_mode_becomes_the_octal_mode_of_the_context_file(tmp_path):
+    lint = lint_in(tmp_path, {"run.sh": 3000})
+    (tmp_path / "run.sh").chmod(0o640)
+    text = "# syntax=docker/dockerfile:1\nFROM busybox\nCOPY run.sh /run.sh\nRUN chmod +x /run.sh\n"
+    fix = lint(text).findings[0].fix
+    assert fix.replacement == "COPY --chmod=0751 run.sh /run.sh"   # +x: every class, the umask 022 masks no x
+    assert not fix.safe and "mode 0640 in the build context" in fix.description
+    assert fix_text(text, lint, unsafe=True).text == text.replace("COPY", "COPY --chmod=0751").rsplit("RUN", 1)[0]
+
+
+@pytest.mark.parametrize("context,reason", [
+    (False, "known only from the build context"),
+    (True, "on the directory /srv: each copied file"),
+])
+def test_symbolic_mode_needs_a_file_and_its_mode(tmp_path, context, reason):
+    lint = lint_in(tmp_path, {"srv/a": 10, "srv/b": 20, "run.sh": 30})
+    text = "FROM busybox\nCOPY run.sh /run.sh\nRUN chmod +x /run.sh\n" if not context else \
+        "FROM busybox\nCOPY srv/ /srv/\nRUN chmod -R a+rX /srv\n"
+    finding = (lint(text) if context else analyze(text)).findings[0]
+    assert finding.fix is None and reason in finding.no_fix_reason
+
+
+SYMBOLIC_MODES = ["+x", "u+x", "a+rX", "go-w", "u=rwx,go=rx", "-w", "+w", "o=", "a=r", "ug+rwX", "=x", "u-x,g+w"]
+
+
+@pytest.mark.parametrize("before", [0o644, 0o755, 0o600, 0o666, 0o700, 0o711])
+def test_symbolic_modes_agree_with_chmod_itself(tmp_path, before):
+    target = tmp_path / "f"
+    target.touch()
+    for mode in SYMBOLIC_MODES:
+        target.chmod(before)
+        # the chmod a RUN runs: /bin/sh with the builder's umask (GNU chmod exits 1 when the
+        # umask kept a bit it was asked to change, and changes the rest)
+        subprocess.run(["sh", "-c", f"umask 022; chmod {mode} {target}"], check=False, capture_output=True)
+        assert symbolic_mode(mode, before) == stat.S_IMODE(target.stat().st_mode), (mode, oct(before))
 
 
 def test_no_copy_flags_across_a_run(tmp_path):

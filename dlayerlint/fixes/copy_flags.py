@@ -1,21 +1,26 @@
 """COPY --chmod / --chown instead of COPY then `RUN chmod/chown`.
 
-Offered only when the RUN does exactly that: an `&&` list of `chmod MODE` (octal)
-and `chown USER:GROUP` commands whose every target is the destination of a
+Offered only when the RUN does exactly that: an `&&` list of `chmod MODE` and
+`chown USER:GROUP` commands whose every target is the destination of a
 COPY before it in the stage, with no RUN between. The RUN goes and each COPY
 gets the flag. A file's mode and owner come out the same, but a real build
 shows that COPY --chown also owns the parent directories the COPY creates, so
 --chown below / is unsafe; for a directory (`-R`) the builder may set the
 directory itself differently, also unsafe; `--chmod` needs BuildKit, so it is
-unsafe without a `# syntax=` line.
+unsafe without a `# syntax=` line. COPY --chmod takes octal modes only (BuildKit
+took symbolic ones from Dockerfile syntax 1.14, buildah not at all), so a
+symbolic `chmod +x FILE` becomes the octal mode it gives the file's mode in the
+build context: unsafe, since a checkout with another mode would differ.
 """
 from __future__ import annotations
 
 import posixpath
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from ..context import BuildContext
 from ..findings import Analysis, Finding, Fix
 from ..model import Instruction
 from .source import PLAIN, NoFix, source_lines, stage_of, uses_buildkit, with_flag
@@ -24,12 +29,39 @@ OCTAL = re.compile(r"[0-7]{3,4}\Z")
 OWNER = re.compile(r"[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+\Z")
 SHELL_SYNTAX = re.compile(r"[;|<>()$`'\"*?\[\]{}\\\n]|&&&|(?<!&)&(?!&)")
 COMMANDS = frozenset({"chmod", "chown"})
+SYMBOLIC_CLAUSE = re.compile(r"([ugoa]*)([-+=])([rwxX]*)\Z")
+WHO = {"u": 0o700, "g": 0o070, "o": 0o007, "a": 0o777}
+PERMISSION = {"r": 0o444, "w": 0o222, "x": 0o111}
+BUILD_UMASK = 0o022   # what RUN runs with (Docker, BuildKit and buildah)
+
+
+def symbolic_mode(mode: str, current: int) -> int | None:
+    """The mode `chmod MODE` gives a regular file of mode `current`, as GNU chmod
+    computes it: without `ugoa` the bits given are all classes' less the umask's,
+    and `=` clears all of them; None for what this does not model (s, t, copying
+    another class's bits, two operators in a clause)."""
+    for clause in mode.split(","):
+        match = SYMBOLIC_CLAUSE.match(clause)
+        if match is None:
+            return None
+        who, operator, permissions = match.groups()
+        classes = 0
+        for letter in who or "a":
+            classes |= WHO[letter]
+        bits = 0
+        for letter in permissions:
+            bits |= (0o111 if current & 0o111 else 0) if letter == "X" else PERMISSION[letter]
+        bits &= classes if who else ~BUILD_UMASK
+        current = current | bits if operator == "+" else current & ~bits if operator == "-" \
+            else (current & ~classes) | bits
+    return current
 
 
 @dataclass(slots=True)
 class _Copy:
     instruction: Instruction
     is_file: bool
+    source_mode: int | None = None   # the copied file's mode in the build context, when known
     flags: dict[str, str] = field(default_factory=dict)   # flag name → value to add
 
 
@@ -75,10 +107,13 @@ def _add_flag(copy: _Copy, name: str, value: str, recursive: bool, target: str) 
     """Give the COPY `--name=value`; returns why that is unsafe, if it is."""
     if copy.instruction.flag(name) or name in copy.flags:
         raise NoFix(f"the COPY on line {copy.instruction.line} already has --{name}")
+    unsafe = []
+    if name == "chmod" and not OCTAL.match(value):
+        value, unsafe = _octal(copy, value, target)
     copy.flags[name] = value
     parent = posixpath.dirname(posixpath.normpath(target))
-    unsafe = [f"COPY --chown also owns the directories it creates above {target}, which chown left to root"
-              ] if name == "chown" and parent != "/" else []
+    if name == "chown" and parent != "/":
+        unsafe.append(f"COPY --chown also owns the directories it creates above {target}, which chown left to root")
     if copy.is_file:
         return unsafe
     if not recursive:
@@ -86,6 +121,33 @@ def _add_flag(copy: _Copy, name: str, value: str, recursive: bool, target: str) 
                     f"COPY --{name} would change every copied file")
     return unsafe + [f"the builder may give the directory {target} itself another "
                      f"{'mode' if name == 'chmod' else 'owner'} than `{name} -R` does"]
+
+
+def _octal(copy: _Copy, symbolic: str, target: str) -> tuple[str, list[str]]:
+    """The octal mode for `chmod SYMBOLIC target` of a copied file, and why it is unsafe."""
+    if not copy.is_file:
+        raise NoFix(f"symbolic mode `{symbolic}` on the directory {target}: each copied file would get "
+                    "its own mode, COPY --chmod gives them all one")
+    if copy.source_mode is None:
+        raise NoFix(f"symbolic mode `{symbolic}`: COPY --chmod takes an octal mode, computed from the "
+                    f"copied file's mode, which is known only from the build context")
+    mode = symbolic_mode(symbolic, copy.source_mode)
+    if mode is None:
+        raise NoFix(f"symbolic mode `{symbolic}` is beyond what the fix computes (s, t, u=g …)")
+    return f"{mode:04o}", [f"`chmod {symbolic}` gives {mode:04o} to the file's mode {copy.source_mode:04o} "
+                           "in the build context now; a checkout with another mode would differ"]
+
+
+def _source_mode(context: BuildContext | None, copy: Instruction, words: list[str]) -> int | None:
+    """The mode of the one regular file a plain `COPY SOURCE DEST` reads from the context."""
+    sources = [word for word in words[:-1] if not word.startswith("--")]
+    if context is None or copy.flag("from") or len(sources) != 1:
+        return None
+    try:
+        status = (context.root / sources[0]).lstat()
+    except (OSError, ValueError):
+        return None
+    return stat.S_IMODE(status.st_mode) if stat.S_ISREG(status.st_mode) else None
 
 
 def _commands(run: Instruction) -> Iterator[tuple[str, bool, str, list[str]]]:
@@ -101,8 +163,6 @@ def _commands(run: Instruction) -> Iterator[tuple[str, bool, str, list[str]]]:
         if set(options) - {"-R"} or len(operands) < 2:
             raise NoFix(f"`{' '.join(words)}` on line {run.line} has options COPY cannot express")
         value, targets = operands[0], operands[1:]
-        if words[0] == "chmod" and not OCTAL.match(value):
-            raise NoFix(f"symbolic mode `{value}` on line {run.line}: COPY --chmod takes an octal mode")
         if words[0] == "chown" and not OWNER.match(value):
             raise NoFix(f"`chown {value}` on line {run.line}: COPY --chown=USER would also set the group")
         yield words[0], bool(options), value, targets
@@ -125,7 +185,9 @@ def _copy_for(analysis: Analysis, earlier: list[Instruction], copies: dict[int, 
         if instruction.index not in copies:
             versions = analysis.target.fs.layer_versions.get(instruction.index, []) if analysis.target else []
             paths = {v.path for v in versions if not v.dropped}
-            copies[instruction.index] = _Copy(instruction, paths == {wanted} and not words[-1].endswith("/"))
+            is_file = paths == {wanted} and not words[-1].endswith("/")
+            mode = _source_mode(analysis.context, instruction, words) if is_file else None
+            copies[instruction.index] = _Copy(instruction, is_file, mode)
         return copies[instruction.index]
     raise NoFix(f"{target} is not exactly what one COPY brought in")
 
