@@ -1,7 +1,8 @@
 """The rewrites over ../shared/corpus: how many files get at least one fix, how
 many fixes are safe, unsafe or manual, why findings get none, and, for a sample
-that can be built here (every FROM is busybox or debian:bookworm, no COPY or
-ADD from a context we do not have), the original and the `--fix --unsafe-fixes`
+that can be built here (every FROM is busybox, debian:bookworm or an Ubuntu
+release that `python benchmarks/bases.py ubuntu:22.04 …` made; no COPY or ADD
+from a context we do not have), the original and the `--fix --unsafe-fixes`
 rewrite built with ../shared/tools/realbuild.py: bytes saved and whether the
 final filesystem matched.
 
@@ -34,12 +35,17 @@ sys.path.insert(0, str(REPO))
 from dlayerlint.analysis import analyze  # noqa: E402
 from dlayerlint.fixes.apply import fix_text  # noqa: E402
 from dlayerlint.inputs import UsageError, read_dockerfile  # noqa: E402
+from dlayerlint.knowledge import knowledge  # noqa: E402
 from dlayerlint.verify import RUNTIME_MOUNTS, differences, measure  # noqa: E402
 
-BUILDABLE_BASE = re.compile(r"(docker\.io/)?(library/)?(busybox(:latest)?|debian:(bookworm|12)(-slim)?)\Z")
+# realbuild.py makes busybox and debian:bookworm; benchmarks/bases.py makes the Ubuntu releases
+BUILDABLE_BASE = re.compile(r"(docker\.io/)?(library/)?(busybox(:latest)?|debian:(bookworm|12)(-slim)?"
+                            r"|ubuntu:(16\.04|18\.04|20\.04|22\.04|xenial|bionic|focal|jammy))\Z")
 REALBUILD_VOLUMES = frozenset({"/etc/pip.conf", "/etc/realbuild-ca.crt"})   # its -v mount points
 BUILD_TIMEOUT = 900
-OTHER_DEBIAN = re.compile(r"(?im)^(\s*FROM\s+(?:--platform=\S+\s+)?)(?:docker\.io/)?(?:library/)?debian(?::[\w.-]+)?(?=\s|$)")
+DEFAULTED = re.compile(r"\$\{[A-Za-z_]\w*:-([^${}]*)\}")   # an innermost ${NAME:-default}
+OTHER_DEBIAN = re.compile(r"(?im)^(\s*FROM\s+(?:--platform=\S+\s+)?)(?:docker\.io/)?(?:library/)?"
+                          r"debian(?::[\w.-]+)?(?=\s|$)")
 
 
 def corpus_files() -> list[Path]:
@@ -99,8 +105,33 @@ def build(dockerfile: Path, scratch: Path) -> tuple[dict, object] | str:
     except subprocess.TimeoutExpired:
         return "timeout"
     if done.returncode:
-        return "build failed: " + (done.stdout + done.stderr).strip().splitlines()[-1][:160]
+        return "build failed: " + _build_error(done.stdout + done.stderr)
     return json.loads(done.stdout), measure(archive, RUNTIME_MOUNTS | REALBUILD_VOLUMES)
+
+
+def cache_dirs() -> tuple[str, ...]:
+    """The knowledge base's cache folders at their default places (`${HOME:-/root}/.npm` is
+    /root/.npm): an unsafe clean-up fix removes what is in them, and nothing else."""
+    found = []
+    for cache in knowledge().caches.values():
+        path = cache.path
+        while (inner := DEFAULTED.sub(r"\1", path)) != path:
+            path = inner
+        found += [path.replace("${PM_NAME}", manager) for manager in ("yum", "dnf")] if "${" in path else [path]
+    return tuple(path.rstrip("/") + "/" for path in found)
+
+
+CACHE_DIRS = cache_dirs()
+
+
+def _build_error(output: str) -> str:
+    """The builder's own error line (`E: Unable to locate package …`) from realbuild's JSON log."""
+    try:
+        log = json.loads(output.strip().splitlines()[-1]).get("log", output)
+    except (ValueError, IndexError, AttributeError):
+        log = output
+    lines = [line for line in log.splitlines() if line.startswith(("E: ", "Error: "))] or log.strip().splitlines()
+    return lines[0][:160] if lines else "no output"
 
 
 def build_sample(candidates: list[tuple[Path, str, str]], limit: int) -> list[dict]:
@@ -121,8 +152,10 @@ def build_sample(candidates: list[tuple[Path, str, str]], limit: int) -> list[di
             row.update(stranded_before=before[0]["stranded_bytes_above_base"],
                        stranded_after=after[0]["stranded_bytes_above_base"],
                        bytes_saved=before[1].total - after[1].total,
-                       digest_identical=before[0]["final_fs_digest"] == after[0]["final_fs_digest"],
-                       changed_paths=differences(before[1], after[1])[:10])
+                       digest_identical=before[0]["final_fs_digest"] == after[0]["final_fs_digest"])
+            changed = differences(before[1], after[1])
+            outside = [path for path in changed if not path.startswith(CACHE_DIRS)]
+            row.update(changed_paths=len(changed), changed_outside_caches=outside[:10])
         print(json.dumps(row), file=sys.stderr, flush=True)
         rows.append(row)
     return rows

@@ -102,7 +102,8 @@ def _with_clean(dockerfile: Dockerfile, run: Instruction, clean: str) -> list[st
     if SHELL_COMMENT.search(run.arguments):
         raise NoFix(f"a `#` comment in the RUN on line {run.line} would swallow the clean-up")
     lines = source_lines(dockerfile, run)
-    lines[-1] = without_dangling_escape(dockerfile, lines[-1]) + joiner(dockerfile, continuation_indent(dockerfile, [run])) + clean
+    indent = continuation_indent(dockerfile, [run])
+    lines[-1] = without_dangling_escape(dockerfile, lines[-1]) + joiner(dockerfile, indent) + clean
     return lines
 
 
