@@ -70,6 +70,7 @@ def survey(files: list[Path], substitute: bool) -> tuple[dict, list[tuple[Path, 
     for path in files:
         try:
             text = read_dockerfile(path)
+            text = as_bookworm(text) if substitute else text
             analysis = analyze(text)
         except (UsageError, RecursionError, ValueError):
             counts["unreadable"] += 1
@@ -85,10 +86,6 @@ def survey(files: list[Path], substitute: bool) -> tuple[dict, list[tuple[Path, 
         counts["safe fixes"] += sum(f.safe for f in fixes)
         counts["unsafe fixes"] += sum(not f.safe and not f.manual for f in fixes)
         counts["manual fixes"] += sum(f.manual for f in fixes)
-        if substitute and as_bookworm(text) != text:
-            text = as_bookworm(text)
-            analysis = analyze(text)
-            fixes = {f.fix for f in analysis.findings if f.fix is not None}
         if any(not f.manual for f in fixes) and buildable(analysis, text):
             rewritten = fix_text(text, analyze, unsafe=True).text
             if rewritten != text:
