@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from dlayerlint.verify import measure
+from dlayerlint.app.verify import measure
 
 REPO = Path(__file__).resolve().parents[1]
 CASES_DIR = REPO / "tests" / "accuracy"

@@ -38,7 +38,7 @@ CMD ["/opt/app/run"]
 BREAKDOWN = """\
 import sys, time
 started = time.perf_counter()
-from dlayerlint.cli import main
+from dlayerlint.app.cli import main
 imported = time.perf_counter()
 import contextlib, io
 with contextlib.redirect_stdout(io.StringIO()):
@@ -152,7 +152,7 @@ def main() -> int:
                                 text=True, check=False).stdout.split() for _ in range(options.runs)]
         imports, work = (statistics.median(float(part[i]) for part in parts) for i in (0, 1))
         print(f"\none dlayerlint process (.pyc, medians): interpreter + site ≈ {medians['python -c pass']:.0f} ms,"
-              f" import dlayerlint.cli {imports:.1f} ms, check incl. knowledge + rules YAML {work:.1f} ms")
+              f" import dlayerlint.app.cli {imports:.1f} ms, check incl. knowledge + rules YAML {work:.1f} ms")
         hyperfine(found, options.runs)
         importtime(found["dlayerlint (.pyc)"][0][1:], cached, options.top)
     return 0

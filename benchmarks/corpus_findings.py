@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 sys.path.insert(0, str(REPO))
 
-from dlayerlint.analysis import analyze  # noqa: E402  pylint: disable=wrong-import-position
-from dlayerlint.inputs import UsageError, read_dockerfile as _read  # noqa: E402  pylint: disable=wrong-import-position
+from dlayerlint.lint import analyze  # noqa: E402  pylint: disable=wrong-import-position
+from dlayerlint.app.inputs import UsageError, read_dockerfile as _read  # noqa: E402  pylint: disable=wrong-import-position
 
 OFFICIAL = "official"
 

@@ -79,10 +79,11 @@ def lint_in_process() -> Callable[[str], None]:
     """One file as `dlayerlint check --format json` handles it, without the process."""
     sys.path.insert(0, str(REPO))
     # pylint: disable=import-outside-toplevel
-    from dlayerlint.analysis import UnknownTarget, analyze
-    from dlayerlint.check_command import _context
-    from dlayerlint.inputs import UsageError, read_dockerfile as _read
-    from dlayerlint.context import ContextCache, PatternError
+    from dlayerlint.lint import UnknownTarget, analyze
+    from dlayerlint.app.check import _context
+    from dlayerlint.app.inputs import UsageError, read_dockerfile as _read
+    from dlayerlint.simulate.context.build import ContextCache
+    from dlayerlint.simulate.context.dockerignore import PatternError
     from dlayerlint.report import FileResult
     from dlayerlint.report.json_format import render_file
 

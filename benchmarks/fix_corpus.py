@@ -32,11 +32,11 @@ REALBUILD = REPO.parent / "shared" / "tools" / "realbuild.py"
 sys.path.insert(0, str(REPO))
 
 # pylint: disable=wrong-import-position
-from dlayerlint.analysis import analyze  # noqa: E402
-from dlayerlint.fixes.apply import fix_text  # noqa: E402
-from dlayerlint.inputs import UsageError, read_dockerfile  # noqa: E402
-from dlayerlint.knowledge import knowledge  # noqa: E402
-from dlayerlint.verify import RUNTIME_MOUNTS, differences, measure  # noqa: E402
+from dlayerlint.lint import analyze  # noqa: E402
+from dlayerlint.fixes.fixpoint import fix_text  # noqa: E402
+from dlayerlint.app.inputs import UsageError, read_dockerfile  # noqa: E402
+from dlayerlint.simulate.knowledge import knowledge  # noqa: E402
+from dlayerlint.app.verify import RUNTIME_MOUNTS, differences, measure  # noqa: E402
 
 # realbuild.py makes busybox and debian:bookworm; benchmarks/bases.py makes the Ubuntu releases
 BUILDABLE_BASE = re.compile(r"(docker\.io/)?(library/)?(busybox(:latest)?|debian:(bookworm|12)(-slim)?"

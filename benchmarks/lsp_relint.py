@@ -27,7 +27,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 from dlayerlint.config import Config
-from dlayerlint.context import ContextCache
+from dlayerlint.simulate.context.build import ContextCache
 from dlayerlint.lsp.convert import Lines, diagnostics
 from dlayerlint.lsp.linting import lint_document
 

@@ -59,12 +59,12 @@ def make_context(folder: Path) -> None:
 def in_process(path: Path, repeat: int) -> tuple[float, int]:
     """Median ms of analyze + JSON rendering, as `dlayerlint check --format json`, and the findings."""
     # pylint: disable=import-outside-toplevel
-    from dlayerlint.analysis import analyze
-    from dlayerlint.check_command import _context
-    from dlayerlint.context import ContextCache
+    from dlayerlint.lint import analyze
+    from dlayerlint.app.check import _context
+    from dlayerlint.simulate.context.build import ContextCache
     from dlayerlint.report import FileResult
     from dlayerlint.report.json_format import render_file
-    from dlayerlint.shell import parse_script
+    from dlayerlint.shell.parse import parse_script
     text, times, findings = path.read_text(encoding="utf-8"), [], 0
     for _ in range(repeat):
         parse_script.cache_clear()   # a repeat must not find its RUN bodies parsed already

@@ -14,14 +14,14 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from .catalogue import SEVERITIES, Rule
-from .inputs import excluded
-from .sizes import parse_size
+from .core.rule import SEVERITIES, Rule
+from .core.sizes import parse_size
 
 YAML_NAMES = (".dlayerlint.yaml", ".dlayerlint.yml")
 PYPROJECT = "pyproject.toml"
@@ -266,7 +266,7 @@ def _read_file(path: Path, _mtime_ns: int) -> Config:
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(source, "(file)", f"not valid TOML: {error}") from error
         return from_mapping(data, f"{source} [tool.dlayerlint]", path.parent)
-    from . import yamlload  # pylint: disable=import-outside-toplevel  # yaml only when a file needs it
+    from .core import yamlload  # pylint: disable=import-outside-toplevel  # yaml only when a file needs it
     try:
         data = yamlload.parse(text)
     except yamlload.YAMLError as error:
@@ -309,3 +309,12 @@ def load_config(dockerfile: Path) -> Config:
     """The settings that apply to `dockerfile` (defaults when no file is found)."""
     found = find_config(dockerfile)
     return read_config(found) if found is not None else Config()
+_MAGIC = frozenset("*?[")
+
+
+def excluded(name: str, patterns: Iterable[str]) -> bool:
+    """PATTERN matches the path as given (`*` also crosses `/`), a folder it is in
+    (`a/b` for a/b/c/Dockerfile), or any one of its parts (`vendor`)."""
+    parts = PurePath(name).parts
+    candidates = (*("/".join(parts[:end]) for end in range(1, len(parts) + 1)), *parts)
+    return any(fnmatchcase(candidate, pattern.rstrip("/")) for pattern in patterns for candidate in candidates)

@@ -23,8 +23,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dlayerlint.model import Dockerfile, Instruction
-from dlayerlint.parser import FLAGGED, GO_SPACE, KEYWORDS, parse
+from dlayerlint.dockerfile.model import Dockerfile, Instruction
+from dlayerlint.dockerfile.parser import FLAGGED, GO_SPACE, KEYWORDS, parse
 
 try:
     import dockerfile as buildkit

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint.cli import main
+from dlayerlint.app.cli import main
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint.analysis import lint
-from dlayerlint.catalogue import SEVERITIES, find_rule, rules
+from dlayerlint.lint import lint
+from dlayerlint.core.rule import SEVERITIES
+from dlayerlint.rules.catalogue import find_rule, rules
 from dlayerlint.config import Config
-from dlayerlint.context import BuildContext
-from dlayerlint.plugins import known_rules
-from dlayerlint.pragmas import UNUSED_PRAGMA
+from dlayerlint.simulate.context.build import BuildContext
+from dlayerlint.rules.plugins import known_rules
+from dlayerlint.rules.pragmas import UNUSED_PRAGMA
 
 KNOWN = known_rules([])   # the catalogue and DLL001
 EXAMPLES = [(rule.id, index, example) for rule in KNOWN.values()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint.catalogue import rules
-from dlayerlint.config import (Config, ConfigError, ExcludePattern, PluginRef, SeverityOverride, Switch,
-                               find_config, from_mapping, load_config, size_limit)
+from dlayerlint.rules.catalogue import rules
+from dlayerlint.config import (Config, ConfigError, ExcludePattern, PluginRef, SeverityOverride, Switch, find_config,
+                               from_mapping, load_config, size_limit)
 
 BAD = "FROM busybox\nRUN head -c 10 /dev/zero > /a\nRUN rm /a\n"
 CACHE = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl\n"   # DLL105

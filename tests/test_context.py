@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint import context as ctx_mod
-from dlayerlint.context import (
-    BuildContext, ContextFile, PatternError, PatternMatcher, SourceMatch, has_wildcards,
-    parse_dockerignore, read_dockerignore,
-)
+from dlayerlint.simulate.context import build as ctx_mod
+from dlayerlint.simulate.context.build import BuildContext, has_wildcards
+from dlayerlint.simulate.context.entries import ContextFile, SourceMatch
+from dlayerlint.simulate.context.dockerignore import (PatternError, PatternMatcher, parse_dockerignore,
+                                                      read_dockerignore)
 
 
 def make_tree(root: Path, files: dict[str, str | None]) -> Path:

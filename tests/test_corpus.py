@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint.analysis import analyze
-from dlayerlint.inputs import UsageError, read_dockerfile as _read
+from dlayerlint.lint import analyze
+from dlayerlint.app.inputs import UsageError, read_dockerfile as _read
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 pytestmark = pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(),

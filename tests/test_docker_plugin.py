@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from dlayerlint import __version__
-from dlayerlint.docker_install import EXECUTABLE, installed_executable
-from dlayerlint.docker_plugin import dlayerlint_argv
+from dlayerlint.app.docker_install import EXECUTABLE, installed_executable
+from dlayerlint.app.docker_plugin import dlayerlint_argv
 
 REPO = Path(__file__).resolve().parents[1]
 BLOATED = "FROM busybox\nRUN head -c 4096 /dev/zero > /blob\nRUN rm /blob\n"
@@ -38,7 +38,7 @@ def docker_config(tmp_path: Path) -> Path:
 
 
 def test_metadata_follows_the_cli_plugin_protocol():
-    result = subprocess.run([sys.executable, "-m", "dlayerlint.docker_plugin", "docker-cli-plugin-metadata"],
+    result = subprocess.run([sys.executable, "-m", "dlayerlint.app.docker_plugin", "docker-cli-plugin-metadata"],
                             capture_output=True, text=True, check=True, cwd=REPO)
     metadata = json.loads(result.stdout)
     assert metadata["SchemaVersion"] == "0.1.0"

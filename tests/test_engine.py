@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint.analysis import UnknownTarget, analyze
-from dlayerlint.context import BuildContext
-from dlayerlint.sizes import Confidence, Size
+from dlayerlint.lint import UnknownTarget, analyze
+from dlayerlint.simulate.context.build import BuildContext
+from dlayerlint.core.sizes import Confidence, Size
 
 EXACT, ESTIMATED, UNKNOWN = Confidence.EXACT, Confidence.ESTIMATED, Confidence.UNKNOWN
 

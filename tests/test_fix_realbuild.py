@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint.analysis import analyze
-from dlayerlint.context import BuildContext
-from dlayerlint.fixes.apply import fix_text
-from dlayerlint.verify import RUNTIME_MOUNTS, Image, differences, measure
+from dlayerlint.lint import analyze
+from dlayerlint.simulate.context.build import BuildContext
+from dlayerlint.fixes.fixpoint import fix_text
+from dlayerlint.app.verify import RUNTIME_MOUNTS, Image, differences, measure
 
 REPO = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("_dlayerlint_accuracy", REPO / "benchmarks" / "accuracy.py")

@@ -12,11 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlayerlint.analysis import analyze
-from dlayerlint.catalogue import rules
-from dlayerlint.context import BuildContext
+from dlayerlint.lint import analyze
+from dlayerlint.rules.catalogue import rules
+from dlayerlint.simulate.context.build import BuildContext
 from dlayerlint.fixes import apply_fixes
-from dlayerlint.fixes.apply import diff_text, fix_file, fix_text
+from dlayerlint.app.fix import diff_text, fix_file
+from dlayerlint.fixes.fixpoint import fix_text
 from dlayerlint.fixes.copy_flags import symbolic_mode
 
 REPO = Path(__file__).resolve().parents[1]

@@ -35,10 +35,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
-from dlayerlint.analysis import analyze
+from dlayerlint.lint import analyze
 from dlayerlint.fixes import apply_fixes
-from dlayerlint.fixes.apply import fix_text
-from dlayerlint.sizes import Confidence
+from dlayerlint.fixes.fixpoint import fix_text
+from dlayerlint.core.sizes import Confidence
 
 EXAMPLES = int(os.environ.get("DLAYERLINT_FUZZ_EXAMPLES", "0") or 0)
 SEED = os.environ.get("DLAYERLINT_FUZZ_SEED")

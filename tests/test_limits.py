@@ -32,10 +32,10 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint.analysis import analyze
-from dlayerlint.expand import expand_word
-from dlayerlint.shell import MAX_PIPES, MAX_SCRIPT_CHARS
-from dlayerlint.sizes import MAX_FILE_SIZE, human, parse_size
+from dlayerlint.lint import analyze
+from dlayerlint.dockerfile.expand import expand_word
+from dlayerlint.shell.parse import MAX_PIPES, MAX_SCRIPT_CHARS
+from dlayerlint.core.sizes import MAX_FILE_SIZE, human, parse_size
 
 REPO = Path(__file__).resolve().parents[1]
 TIME_LIMIT = 30.0          # seconds for each huge case
@@ -48,10 +48,10 @@ CHILD = r"""
 import json, resource, sys, time
 cap = int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-from dlayerlint.analysis import analyze
-from dlayerlint.expand import expand_word
-from dlayerlint.shell import MAX_PIPES, MAX_SCRIPT_CHARS
-from dlayerlint.sizes import MAX_FILE_SIZE, human, parse_size
+from dlayerlint.lint import analyze
+from dlayerlint.dockerfile.expand import expand_word
+from dlayerlint.shell.parse import MAX_PIPES, MAX_SCRIPT_CHARS
+from dlayerlint.core.sizes import MAX_FILE_SIZE, human, parse_size
 with open(sys.argv[1], encoding="utf-8", newline="") as stream:
     text = stream.read()
 start = time.perf_counter()
@@ -404,7 +404,7 @@ def test_only_heredocs_redos(tmp_path):
 
 
 def test_parser_continuation_regexes_do_not_backtrack():
-    from dlayerlint.parser import _Parser  # pylint: disable=import-outside-toplevel
+    from dlayerlint.dockerfile.parser import _Parser  # pylint: disable=import-outside-toplevel
     for head in ("", "# escape=`\n"):
         parser = _Parser(head + "FROM busybox\n")
         parser.parse()
@@ -415,7 +415,7 @@ def test_parser_continuation_regexes_do_not_backtrack():
 
 
 def test_glob_and_dockerignore_patterns_do_not_backtrack(tmp_path):
-    from dlayerlint.context import BuildContext  # pylint: disable=import-outside-toplevel
+    from dlayerlint.simulate.context.build import BuildContext  # pylint: disable=import-outside-toplevel
     name = "a" * 60
     (tmp_path / name).write_text("x")
     (tmp_path / ".dockerignore").write_text("*a" * 30 + "b\n" + "**/" * 30 + "*a*a*a*a*a*a*a*a*a*a*b\n")
@@ -609,7 +609,8 @@ def test_check_runs_nothing_from_the_dockerfile(tmp_path):
 def test_yaml_is_loaded_with_a_safe_loader(tmp_path):
     """Every YAML load goes through a safe loader, and a hostile tag is refused."""
     import yaml  # pylint: disable=import-outside-toplevel
-    from dlayerlint import knowledge, yamlload  # pylint: disable=import-outside-toplevel
+    from dlayerlint.simulate import knowledge  # pylint: disable=import-outside-toplevel
+    from dlayerlint.core import yamlload  # pylint: disable=import-outside-toplevel
     loader = yamlload.SafeLoader
     assert issubclass(loader, yaml.constructor.SafeConstructor)
     assert not issubclass(loader, yaml.constructor.FullConstructor)   # Full/Unsafe loaders subclass it

@@ -15,10 +15,10 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from dlayerlint.analysis import analyze
+from dlayerlint.lint import analyze
 from dlayerlint.fixes import apply_fixes
 from dlayerlint.lsp.convert import Lines
-from dlayerlint.model import Position
+from dlayerlint.core.spans import Position
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 20

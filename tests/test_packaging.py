@@ -33,10 +33,10 @@ def test_installed_wheel_lints(wheel, tmp_path):
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text("FROM busybox\nRUN dd if=/dev/zero of=/x bs=1k count=4\nRUN rm /x\n")
     run = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-                          "from dlayerlint.cli import main; sys.exit(main(['check', sys.argv[2]]))",
+                          "from dlayerlint.app.cli import main; sys.exit(main(['check', sys.argv[2]]))",
                           str(target), str(dockerfile)], capture_output=True, text=True, cwd=tmp_path, check=False)
     assert run.returncode == 1, run.stderr
     assert "DLL101" in run.stdout and "4096 B" in run.stdout
     assert str(target) in subprocess.run(
-        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import dlayerlint.knowledge as k; "
+        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import dlayerlint.core.datafiles as k; "
          "print(k.catalogue_dir())", str(target)], capture_output=True, text=True, check=True).stdout

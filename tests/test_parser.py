@@ -4,8 +4,8 @@ import random
 import pytest
 
 from buildkit_reference import SKIP_REASON, buildkit, compare
-from dlayerlint.model import Position, Span
-from dlayerlint.parser import parse
+from dlayerlint.core.spans import Position, Span
+from dlayerlint.dockerfile.parser import parse
 
 
 def only(text: str, keyword: str = "RUN"):

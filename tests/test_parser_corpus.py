@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from buildkit_reference import KNOWN_DIFFERENCES, SKIP_REASON, buildkit, compare
-from dlayerlint.parser import parse
+from dlayerlint.dockerfile.parser import parse
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint.plugins import load_plugin
+from dlayerlint.rules.plugins import load_plugin
 
 REPO = Path(__file__).resolve().parents[1]
 
 DEMO = '''
-from dlayerlint.catalogue import Rule
-from dlayerlint.findings import Finding
+from dlayerlint.core.rule import Rule
+from dlayerlint.core.results import Finding
 
 RULES = [Rule(id="DLX900", name="latest-base", severity="info", summary="FROM uses the :latest tag.",
               message="{image} moves under you", rationale="A moving base image changes every layer above it.",
@@ -84,7 +84,7 @@ def test_plugin_rules_reach_sarif_and_obey_pragmas(run_cli, site, tmp_path):
 @pytest.mark.parametrize("source, problem", [
     ("raise ImportError('needs numpy')\n", "plugin 'broken': cannot load dlx_broken: needs numpy"),
     ("RULES = []\n", "plugin 'broken': dlx_broken has no check(analysis) function"),
-    ("RULES = ['DLX1']\ndef check(analysis):\n    return []\n", "RULES must be a list of dlayerlint.catalogue.Rule"),
+    ("RULES = ['DLX1']\ndef check(analysis):\n    return []\n", "RULES must be a list of dlayerlint.core.rule.Rule"),
     (DEMO.replace('"DLX900"', '"DLL101"'), "plugin 'broken': rule id DLL101 is already taken"),
     (DEMO.replace('"info"', '"fatal"'), "rule DLX900: severity must be one of error, warning, info"),
     (DEMO.replace("for stage in", "1 / 0\n    for stage in"), "plugin 'broken' failed: ZeroDivisionError"),

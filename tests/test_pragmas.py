@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlayerlint.analysis import lint
+from dlayerlint.lint import lint
 from dlayerlint.config import Config
 
 TWICE = ("FROM busybox\n"

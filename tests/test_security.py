@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 import dlayerlint
-from dlayerlint.analysis import analyze
-from dlayerlint.cli import main
-from dlayerlint.context import BuildContext
+from dlayerlint.lint import analyze
+from dlayerlint.app.cli import main
+from dlayerlint.simulate.context.build import BuildContext
 from test_limits import HOSTILE as HOSTILE_TEMPLATE
 
 PACKAGE = Path(dlayerlint.__file__).parent

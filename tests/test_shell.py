@@ -6,7 +6,9 @@ import time
 
 import pytest
 
-from dlayerlint.shell import Command, Part, Word, parse_script
+from dlayerlint.shell.script import Command
+from dlayerlint.shell.words import Part, Word
+from dlayerlint.shell.parse import parse_script
 
 
 def texts(command: Command) -> list[str]:

@@ -15,16 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint import knowledge as knowledge_module
-from dlayerlint.analysis import analyze
-from dlayerlint.check_command import _ranges
-from dlayerlint.checks.stranded import MAX_COPIES
-from dlayerlint.context import BuildContext, ContextCache
-from dlayerlint.fs import Origin, SymbolicFS
-from dlayerlint.knowledge import knowledge, load_yaml
-from dlayerlint.model import Position, Span, TextMap
-from dlayerlint.shell import parse_script
-from dlayerlint.sizes import exact
+from dlayerlint.simulate import knowledge as knowledge_module
+from dlayerlint.lint import analyze
+from dlayerlint.app.check import _ranges
+from dlayerlint.rules.stranded import MAX_COPIES
+from dlayerlint.simulate.context.build import BuildContext, ContextCache
+from dlayerlint.simulate.fs import Origin, SymbolicFS
+from dlayerlint.simulate.knowledge import knowledge
+from dlayerlint.core.datafiles import load_yaml
+from dlayerlint.core.spans import Position, Span, TextMap
+from dlayerlint.shell.parse import parse_script
+from dlayerlint.core.sizes import exact
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -57,7 +58,7 @@ def test_rule_files_come_from_the_cache_until_they_change(tmp_path, monkeypatch)
 
     def no_parsing(_source):
         raise AssertionError("parsed again")
-    monkeypatch.setattr("dlayerlint.yamlload.parse", no_parsing)
+    monkeypatch.setattr("dlayerlint.core.yamlload.parse", no_parsing)
     assert load_yaml(rule_file) == {"names": ["a", "yes", True]}   # types kept, parser not called
     rule_file.write_text("names: [b]\n")
     os.utime(rule_file, ns=(time.time_ns(), time.time_ns() + 10**9))
@@ -77,7 +78,7 @@ def test_an_unwritable_cache_only_costs_time(tmp_path, monkeypatch):
 def test_a_run_with_one_file_imports_neither_yaml_nor_the_pool(tmp_path):
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text("FROM alpine\nRUN echo hi > /a && rm /a\n")
-    code = ("import sys; from dlayerlint.cli import main; main(['check', sys.argv[1]]); "
+    code = ("import sys; from dlayerlint.app.cli import main; main(['check', sys.argv[1]]); "
             "print(sorted(m for m in sys.modules if m in ('yaml', 'concurrent.futures', 'pygls', "
             "'importlib.metadata')))")
     warm = subprocess.run([sys.executable, "-c", code, str(dockerfile)], capture_output=True, text=True,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint.verify import Buildah, Image, differences, find_builder, measure
+from dlayerlint.app.verify import Buildah, Image, differences, find_builder, measure
 
 REPO = Path(__file__).resolve().parents[1]
 REALBUILD = REPO.parent / "shared" / "tools" / "realbuild.py"

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from ..findings import Analysis, Finding, Fix
+from ..simulate.analysis import Analysis
+from ..core.results import Finding, Fix
 from . import cache, copy_flags, secret
 from .edit import apply_fixes
 from .merge import MERGEABLE, merge_runs, merged_ranges

@@ -13,11 +13,12 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator
 
-from ..checks.common import display_path
-from ..findings import Analysis, Finding, Fix
-from ..knowledge import Cache, knowledge
-from ..model import Dockerfile, Instruction
-from ..fs import Origin, Version
+from ..rules.common import display_path
+from ..simulate.analysis import Analysis
+from ..core.results import Finding, Fix
+from ..simulate.knowledge import Cache, knowledge
+from ..dockerfile.model import Dockerfile, Instruction
+from ..simulate.fs import Origin, Version
 from .source import (PLAIN, SHELL_COMMENT, NoFix, continuation_indent, joiner, parsed_cleanly, posix_shell_stage,
                      source_lines, uses_buildkit, with_flag, without_dangling_escape)
 

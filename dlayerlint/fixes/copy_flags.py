@@ -20,9 +20,10 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from ..context import BuildContext
-from ..findings import Analysis, Finding, Fix
-from ..model import Instruction
+from ..simulate.context.build import BuildContext
+from ..simulate.analysis import Analysis
+from ..core.results import Finding, Fix
+from ..dockerfile.model import Instruction
 from .source import PLAIN, NoFix, source_lines, stage_of, uses_buildkit, with_flag
 
 OCTAL = re.compile(r"[0-7]{3,4}\Z")

@@ -3,7 +3,7 @@ untouched byte, each line's own ending (LF, CRLF, or none at the end), the BOM
 and the final newline."""
 from __future__ import annotations
 
-from ..findings import Fix
+from ..core.results import Fix
 
 BOM = "\ufeff"
 

@@ -20,8 +20,8 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from ..findings import Finding, Fix
-from ..model import Dockerfile, Instruction
+from ..core.results import Finding, Fix
+from ..dockerfile.model import Dockerfile, Instruction
 from .source import (PLAIN, SHELL_COMMENT, NoFix, body_text, comment_lines, continuation_indent, flags_text, joiner,
                      parsed_cleanly, posix_shell_stage, source_lines)
 

@@ -11,8 +11,9 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator
 
-from ..findings import Analysis, Finding, Fix
-from ..model import Instruction
+from ..simulate.analysis import Analysis
+from ..core.results import Finding, Fix
+from ..dockerfile.model import Instruction
 from .source import PLAIN, NoFix, source_lines, with_flag
 
 ONLY_RM = re.compile(r"\s*rm(?:\s+-[frv]+)*\s+(\S+)\s*\Z")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
-from ..model import Dockerfile, Instruction, Stage
-from ..shell import parse_script
+from ..dockerfile.model import Dockerfile, Instruction, Stage
+from ..shell.parse import parse_script
 
 # a word that BuildKit and /bin/sh read the same way: no quotes, variables or globs
 PLAIN = re.compile(r"[A-Za-z0-9_./:@%+,~=-]+\Z")

@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterable
 
 from lsprotocol import types
 
-from ..findings import Finding, Fix, LayerReport
+from ..core.results import Finding, Fix
+from ..simulate.analysis import LayerReport
 from ..fixes.edit import applicable
-from ..model import Position, Span
-from ..sizes import describe
+from ..core.spans import Position, Span
+from ..core.sizes import describe
 from .linting import Lint
 
 SOURCE = "dlayerlint"

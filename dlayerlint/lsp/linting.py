@@ -13,11 +13,12 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..analysis import UnknownTarget, lint
+from ..lint import UnknownTarget, lint
 from ..config import Config, ConfigError, load_config
-from ..context import BuildContext, ContextCache, PatternError
-from ..findings import Analysis
-from ..plugins import PluginError
+from ..simulate.context.build import BuildContext, ContextCache
+from ..simulate.context.dockerignore import PatternError
+from ..simulate.analysis import Analysis
+from ..rules.plugins import PluginError
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..config import Config
-from ..context import ContextCache
+from ..simulate.context.build import ContextCache
 from .convert import FIX_ALL, Lines, code_actions, diagnostics, hover
 from .linting import Lint, lint_document
 from .settings import SECTION, client_config

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..config import Config, ConfigError, from_mapping
 from ..config import PluginRef
-from ..plugins import configured
+from ..rules.plugins import configured
 
 SECTION = "dlayerlint"
 RULE_KEYS = frozenset({"disable", "enable", "severity", "plugins"})   # keys that name rules or rule packs

@@ -6,7 +6,8 @@ import hashlib
 import re
 from collections.abc import Iterator
 
-from ..findings import Analysis, Finding
+from ..simulate.analysis import Analysis
+from ..core.results import Finding
 
 # characters XML 1.0 forbids even as references
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

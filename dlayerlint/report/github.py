@@ -3,8 +3,8 @@ finding (`::warning file=…,line=…,col=…,endLine=…,endColumn=…,title=�
 and per error. Info findings are notices."""
 from __future__ import annotations
 
-from ..findings import Finding
-from ..model import Span
+from ..core.results import Finding
+from ..core.spans import Span
 from .result import FileResult
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}

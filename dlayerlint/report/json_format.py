@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..findings import Analysis, Finding, LayerReport
+from ..simulate.analysis import Analysis, LayerReport
+from ..core.results import Finding
 from .result import FileResult
 
 

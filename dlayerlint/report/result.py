@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..findings import Analysis
+from ..simulate.analysis import Analysis
 
 
 @dataclass(slots=True)

@@ -13,9 +13,11 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from ..catalogue import Rule, rules
-from ..findings import Analysis, Finding, Fix
-from ..model import Span
+from ..core.rule import Rule
+from ..rules.catalogue import rules
+from ..simulate.analysis import Analysis
+from ..core.results import Finding, Fix
+from ..core.spans import Span
 from .common import fingerprints
 from .result import FileResult
 

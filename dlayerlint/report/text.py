@@ -2,8 +2,9 @@
 the related lines, the suggested rewrite, and the file's stranded total."""
 from __future__ import annotations
 
-from ..findings import Analysis, Finding
-from ..sizes import describe
+from ..simulate.analysis import Analysis
+from ..core.results import Finding
+from ..core.sizes import describe
 from .result import FileResult
 
 INDENT = "    "

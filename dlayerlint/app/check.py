@@ -1,0 +1,344 @@
+"""`dlayerlint check`: files → settings → lint → every requested format → exit code.
+
+Exit codes: 0 clean, 1 a finding at or above the fail level or a file over
+--max-stranded, 2 a usage error, a bad setting, or a file that cannot be read
+or parsed (the other files are still linted).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ..lint import UnknownTarget, lint
+from ..core.rule import SEVERITIES
+from ..config import (FAIL_LEVELS, Config, ConfigError, PluginRef, SeverityOverride, Switch, load_config, read_config,
+                      size_limit)
+from ..simulate.context.build import BuildContext, ContextCache
+from ..simulate.context.dockerignore import PatternError
+from ..simulate.analysis import Analysis
+from . import fix as fix_command
+from .inputs import STDIN, UsageError, decode, expand, read_dockerfile
+from ..rules.plugins import PluginError
+from ..report import FORMATS, FileResult, formatter
+from ..core.sizes import describe, human
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+CLI = "command line"   # the source named in errors about flags
+
+# below this many files a worker pool costs more than it saves
+POOL_THRESHOLD = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One requested format and where it goes (None: stdout; `-` before --output is applied)."""
+    fmt: str
+    path: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One file's rendered pieces (by format) and what they mean for the exit code."""
+    pieces: dict[str, Any]
+    failed: bool
+    fails_level: bool          # a finding at or above the fail level
+    over_limit: str | None     # why the file breaks --max-stranded
+
+
+def _build_arg(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not name or not equals:
+        raise argparse.ArgumentTypeError(f"--build-arg takes NAME=VALUE, not '{text}'")
+    return name, value
+
+
+def _severity_override(text: str) -> tuple[str, str]:
+    rule, equals, level = text.partition("=")
+    if not rule or not equals or level not in SEVERITIES:
+        raise argparse.ArgumentTypeError(f"--severity takes RULE={'|'.join(SEVERITIES)}, not '{text}'")
+    return rule, level
+
+
+def _output(text: str) -> Output:
+    """FORMAT or FORMAT:FILE (`-` for stdout)."""
+    fmt, colon, path = text.partition(":")
+    if fmt not in FORMATS or (colon and not path):
+        raise argparse.ArgumentTypeError(f"--format takes FORMAT or FORMAT:FILE with FORMAT one of "
+                                         f"{', '.join(FORMATS)}, not '{text}'")
+    return Output(fmt, path or None)
+
+
+def _size(text: str) -> int:
+    try:
+        return size_limit(text, "--max-stranded", "SIZE")
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser("check", help="lint Dockerfiles",
+                                description="Lint Dockerfiles; settings come from the nearest .dlayerlint.yaml "
+                                            "or pyproject.toml [tool.dlayerlint], then these flags.")
+    check.add_argument("files", nargs="+", metavar="DOCKERFILE",
+                       help="files, glob patterns ('**/Dockerfile*', quoted) or - for stdin")
+    out = check.add_argument_group("output")
+    out.add_argument("--format", type=_output, action="append", default=[], metavar="FORMAT[:FILE]",
+                     help=f"{', '.join(FORMATS)}; repeat for several; FILE writes that format there (default: text)")
+    out.add_argument("--output", "-o", metavar="FILE",
+                     help="write the format given without :FILE to FILE instead of stdout")
+    out.add_argument("--layers", action="store_true", help="text: print each layer's added and stranded bytes")
+    gate = check.add_argument_group("thresholds and rules")
+    gate.add_argument("--fail-level", choices=FAIL_LEVELS, help="lowest severity that fails the run (default: info)")
+    gate.add_argument("--max-stranded", type=_size, metavar="SIZE",
+                      help="fail when a file's estimated stranded bytes exceed SIZE (e.g. 10MiB)")
+    gate.add_argument("--disable", action="append", default=[], metavar="RULE[,RULE]", help="turn rules off")
+    gate.add_argument("--enable", action="append", default=[], metavar="RULE[,RULE]",
+                      help="turn rules on (after --disable; 'all' is every rule)")
+    gate.add_argument("--severity", type=_severity_override, action="append", default=[], metavar="RULE=LEVEL",
+                      help="report RULE at LEVEL (error, warning or info) instead of its own severity")
+    gate.add_argument("--plugin", action="append", default=[], metavar="NAME",
+                      help="load the rule pack registered under NAME in entry point group dlayerlint.rules")
+    gate.add_argument("--report-unused-pragmas", action="store_true", default=None,
+                      help="report `# dlayerlint:` pragmas that suppress nothing (rule DLL001)")
+    build = check.add_argument_group("build")
+    build.add_argument("--context", metavar="DIR", help="build context (default: each Dockerfile's folder)")
+    build.add_argument("--build-arg", type=_build_arg, action="append", default=[], metavar="NAME=VALUE")
+    build.add_argument("--target", metavar="STAGE", help="the stage that makes the image (default: the last)")
+    files = check.add_argument_group("files")
+    files.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                       help="skip files whose path or any part of it matches PATTERN")
+    files.add_argument("--stdin-filename", metavar="PATH",
+                       help="the name of the file read from - (for messages, settings and the context)")
+    files.add_argument("--config", metavar="FILE", help="use this .dlayerlint.yaml or pyproject.toml, no search")
+    files.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                       help="worker processes for many files (default: all cores; output order is the input order)")
+    fix_command.add_arguments(check)
+    check.set_defaults(handler=run)
+
+
+def _names(values: list[str]) -> list[str]:
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def cli_config(args: argparse.Namespace) -> Config:
+    """The flags as a Config that goes on top of each file's settings."""
+    switches = tuple(Switch(name, False, CLI) for name in _names(args.disable)) + \
+        tuple(Switch(name, True, CLI) for name in _names(args.enable))
+    return Config(switches=switches, severity=tuple(SeverityOverride(*pair, CLI) for pair in args.severity),
+                  fail_level=args.fail_level, max_stranded=args.max_stranded,
+                  build_args=MappingProxyType(dict(args.build_arg)),
+                  context=Path(args.context) if args.context is not None else None, target=args.target,
+                  plugins=tuple(PluginRef(name, CLI) for name in args.plugin),
+                  report_unused_pragmas=args.report_unused_pragmas)
+
+
+def _outputs(args: argparse.Namespace) -> list[Output]:
+    """The --format list with --output applied; raises UsageError when two outputs collide."""
+    outputs = args.format or [Output("text", None)]
+    if args.output is not None:
+        if sum(output.path is None for output in outputs) > 1:
+            raise UsageError("--output names one file but several --format have no :FILE")
+        outputs = [Output(o.fmt, args.output) if o.path is None else o for o in outputs]
+    outputs = [Output(o.fmt, None) if o.path == STDIN else o for o in outputs]
+    if sum(output.path is None for output in outputs) > 1:
+        raise UsageError("only one format can go to stdout: give the others a file (--format sarif:out.sarif)")
+    paths = [os.path.realpath(o.path) for o in outputs if o.path is not None]
+    if len(paths) != len(set(paths)):
+        raise UsageError("two formats would write the same file")
+    return outputs
+
+
+def _context(path: Path, root: Path | None, contexts: ContextCache) -> BuildContext | None:
+    """The build context: the configured one, or the Dockerfile's folder."""
+    folder = root if root is not None else path.parent
+    return contexts.get(folder, dockerfile=path) if folder.is_dir() else None
+
+
+def _over_limit(name: str, analysis: Analysis, limit: int | None) -> str | None:
+    """An estimate or a lower bound over the limit fails; a lower bound under it passes."""
+    stranded = analysis.stranded
+    if limit is None or stranded is None or stranded.bytes <= limit:
+        return None
+    return (f"{name}: {describe(stranded)} ({stranded.bytes} B) stranded, "
+            f"over the max-stranded limit of {human(limit)} ({limit} B)")
+
+
+class Linter:  # pylint: disable=too-few-public-methods
+    """Lints the files of one run; Dockerfiles of one folder share its listing."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.overrides = cli_config(args)
+        self.contexts = ContextCache()
+        self._settings_by_folder: dict[Path, Config] = {}
+
+    def _settings(self, path: Path) -> Config:
+        # the Dockerfiles of a folder share their settings: searched once (a link: its target's)
+        key = path if path.is_symlink() else path.parent
+        config = self._settings_by_folder.get(key)
+        if config is None:
+            found = read_config(Path(self.args.config)) if self.args.config else load_config(path)
+            config = self._settings_by_folder[key] = found.merged(self.overrides)
+        return config
+
+    def skips(self, name: str) -> bool:
+        """Whether the file's settings exclude it. A file whose settings cannot be
+        read is kept, so its check reports why; stdin is kept, as --exclude keeps it."""
+        if name == STDIN:
+            return False
+        try:
+            return self._settings(Path(name)).excludes(name)
+        except ConfigError:
+            return False
+
+    def _source(self, name: str) -> tuple[Path, str]:
+        """Where the file is (for settings and context) and its text."""
+        if name == STDIN:
+            return Path(self.args.stdin_filename or "stdin"), decode(self.args.stdin_bytes)
+        return Path(name), read_dockerfile(Path(name))
+
+    def lint_text(self, path: Path, text: str) -> Analysis:
+        """`text` linted as the file at `path` (its settings and context): for rewrites."""
+        config = self._settings(path)
+        return lint(text, config, _context(path, config.context, self.contexts))
+
+    def check(self, name: str) -> tuple[FileResult, Config | None]:
+        shown = self.args.stdin_filename or name if name == STDIN else name
+        try:
+            path, text = self._source(name)
+            config = self._settings(path)
+            analysis = lint(text, config, _context(path, config.context, self.contexts))
+        except UsageError as error:
+            return FileResult(shown, error=str(error), error_line=error.line), None
+        except PatternError as error:
+            return FileResult(shown, error=f".dockerignore: {error}"), None
+        except (ConfigError, PluginError, UnknownTarget) as error:
+            return FileResult(shown, error=str(error)), None
+        except RecursionError:
+            return FileResult(shown, error="too deeply nested to analyse"), None
+        return FileResult(shown, analysis), config
+
+    def __call__(self, name: str) -> Outcome:
+        result, config = self.check(name)
+        pieces = {fmt: formatter(fmt).render_file(result, self.args.layers) for fmt in self.args.formats}
+        if result.analysis is None or config is None:
+            return Outcome(pieces, True, False, None)
+        level = config.effective_fail_level
+        fails = level != "none" and any(
+            SEVERITIES.index(f.severity) <= SEVERITIES.index(level) for f in result.analysis.findings)
+        return Outcome(pieces, result.failed, fails, _over_limit(result.path, result.analysis, config.max_stranded))
+
+
+_WORKER: list[Linter] = []   # the linter of this worker process
+
+
+def _start_worker(args: argparse.Namespace) -> None:
+    _WORKER.append(Linter(args))
+
+
+def _lint_in_worker(names: list[str]) -> list[Outcome]:
+    return [_WORKER[0](name) for name in names]
+
+
+def _lint_all(args: argparse.Namespace) -> list[Outcome]:
+    jobs = args.jobs or os.cpu_count() or 1
+    linter = Linter(args)
+    if jobs <= 1 or len(args.files) < POOL_THRESHOLD:
+        return [linter(name) for name in args.files]
+    # imported here: it costs ~8 ms that a single-file run should not pay
+    from concurrent.futures import ProcessPoolExecutor  # pylint: disable=import-outside-toplevel
+    # the first file loads the knowledge, rules and parsers, which forked workers inherit
+    first, rest = linter(args.files[0]), args.files[1:]
+    ranges = _ranges(rest, jobs)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(args,)) as pool:
+        chunks = pool.map(_lint_in_worker, ([rest[index] for index in part] for part in ranges))
+        by_start = dict(zip((part.start for part in ranges), chunks))
+    return [first, *(outcome for start in sorted(by_start) for outcome in by_start[start])]
+
+
+def _ranges(names: list[str], jobs: int) -> list[range]:
+    """The work for the pool, as index ranges, largest first. A folder's files
+    stay together (they share its context listing and repeat RUN bodies, so a
+    worker does that once); a range holds at most an eighth of a worker's
+    share, and the small ones at the end keep every worker busy to the end."""
+    limit = max(1, len(names) // (jobs * 8))
+    ranges: list[range] = []
+    start = 0
+    for index in range(1, len(names) + 1):
+        if index == len(names) or index - start >= limit \
+                or os.path.dirname(names[index]) != os.path.dirname(names[start]):
+            ranges.append(range(start, index))
+            start = index
+    return sorted(ranges, key=len, reverse=True)
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    if args.context is not None and not Path(args.context).is_dir():
+        return f"--context {args.context}: not a directory"
+    if args.jobs < 0:
+        return "--jobs takes a number of processes, 0 for all cores"
+    if args.files.count(STDIN) > 1:
+        return "- (stdin) can be given once"
+    if args.stdin_filename is not None and STDIN not in args.files:
+        return "--stdin-filename names the file read from -: give - too"
+    if args.config is not None and not Path(args.config).is_file():
+        return f"--config {args.config}: no such file"
+    return None
+
+
+def _write(outputs: list[Output], outcomes: list[Outcome]) -> bool:
+    """Each format to its destination; False when a file cannot be written."""
+    for output in outputs:
+        text = formatter(output.fmt).combine([outcome.pieces[output.fmt] for outcome in outcomes])
+        if output.path is None:
+            sys.stdout.write(text)
+            continue
+        try:
+            Path(output.path).parent.mkdir(parents=True, exist_ok=True)
+            Path(output.path).write_text(text, encoding="utf-8")
+        except OSError as error:
+            print(f"dlayerlint: cannot write {output.path}: {error.strerror}", file=sys.stderr)
+            return False
+    return True
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        outputs = _outputs(args)
+    except UsageError as error:
+        print(f"dlayerlint: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    problem = _usage_problem(args)
+    if problem is not None:
+        print(f"dlayerlint: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    args.formats = list(dict.fromkeys(output.fmt for output in outputs))
+    args.files = expand(args.files, args.exclude)
+    # read here, not in a worker process
+    args.stdin_bytes = sys.stdin.buffer.read() if STDIN in args.files else b""
+    if not args.files:
+        print("dlayerlint: every file is excluded", file=sys.stderr)
+        return EXIT_ERROR
+    linter = Linter(args)
+    args.files = [name for name in args.files if not linter.skips(name)]
+    if not args.files:
+        # not an error: a hook (pre-commit) passes only the changed files, and the config may skip them all
+        print("dlayerlint: every file is excluded by its config file's `exclude`", file=sys.stderr)
+    fixed = fix_command.run(args, linter.lint_text)
+    if fixed is not None:
+        return fixed
+    outcomes = _lint_all(args)   # a new Linter: --fix may have changed the files its contexts list
+    written = _write(outputs, outcomes)
+    for outcome in outcomes:
+        if outcome.over_limit:
+            print(f"dlayerlint: {outcome.over_limit}", file=sys.stderr)
+    if not written or any(outcome.failed for outcome in outcomes):
+        return EXIT_ERROR
+    failing = any(outcome.fails_level or outcome.over_limit for outcome in outcomes)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN

@@ -1,0 +1,85 @@
+"""`dlayerlint` command line: dispatches the subcommands (check, rules,
+explain, and those registered by their own modules).
+
+Exit codes: 0 clean, 1 findings (see check_command), 2 a usage error or a
+file that cannot be read or parsed (the other files are still linted).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .. import __version__, lsp
+from . import check, docker_install, verify
+from ..core.rule import Rule
+from ..rules.catalogue import find_rule
+from .check import EXIT_CLEAN, EXIT_ERROR
+from ..rules.plugins import PluginError, known_rules, load_plugin
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dlayerlint", description="Find Docker image-layer bloat before the build.")
+    parser.add_argument("--version", action="version", version=f"dlayerlint {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    check.register(commands)
+    listing = commands.add_parser("rules", help="list the rules")
+    _plugin_flag(listing)
+    listing.set_defaults(handler=_rules)
+    explain = commands.add_parser("explain", help="describe a rule, with examples")
+    explain.add_argument("rule", metavar="NAME-OR-ID")
+    _plugin_flag(explain)
+    explain.set_defaults(handler=_explain)
+    # further subcommands live in their own modules: each adds its parser and handler here
+    lsp.register(commands)
+    verify.register(commands)
+    docker_install.register(commands)
+    return parser
+
+
+def _plugin_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plugin", action="append", default=[], metavar="NAME",
+                        help="include the rules of the rule pack registered under NAME "
+                             "in entry point group dlayerlint.rules (repeatable)")
+
+
+def _known(args: argparse.Namespace) -> dict[str, Rule] | None:
+    """Built-in, pragma (DLL001) and --plugin rules; None, after saying why, when a plugin fails to load."""
+    try:
+        return known_rules([load_plugin(name) for name in dict.fromkeys(args.plugin)])
+    except PluginError as error:
+        print(f"dlayerlint: {error}", file=sys.stderr)
+        return None
+
+
+def _rules(args: argparse.Namespace) -> int:
+    known = _known(args)
+    if known is None:
+        return EXIT_ERROR
+    for rule in sorted(known.values(), key=lambda rule: rule.id):
+        print(f"{rule.id}  {rule.name:<26} {rule.severity:<8} {rule.summary}")
+    return EXIT_CLEAN
+
+
+def _explain(args: argparse.Namespace) -> int:
+    known = _known(args)
+    if known is None:
+        return EXIT_ERROR
+    rule = find_rule(args.rule, known)
+    if rule is None:
+        print(f"dlayerlint: no rule named '{args.rule}' (see `dlayerlint rules`)", file=sys.stderr)
+        return EXIT_ERROR
+    sys.stdout.write(rule.explain())
+    return EXIT_CLEAN
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except BrokenPipeError:
+        return EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

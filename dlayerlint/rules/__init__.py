@@ -1,0 +1,22 @@
+"""The checks: each turns the replayed history into findings of its rules.
+
+A check is a module with a `check(analysis)` function yielding findings;
+rule metadata and message templates come from the catalogue (`rules/`).
+Plugins add checks of the same shape (dlayerlint/plugins.py).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from ..simulate.analysis import Analysis
+from ..core.results import Finding
+from . import cache_left, purged_later, stranded
+
+Check = Callable[[Analysis], Iterable[Finding]]
+CHECKS: tuple[Check, ...] = (stranded.check, cache_left.check, purged_later.check)
+
+
+def run_checks(analysis: Analysis, extra: Sequence[Check] = ()) -> list[Finding]:
+    findings = [finding for check in (*CHECKS, *extra) for finding in check(analysis)]
+    findings.sort(key=lambda f: (f.span.start, f.rule.id))
+    return findings

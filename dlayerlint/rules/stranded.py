@@ -1,0 +1,101 @@
+"""Bytes a later layer strands in an earlier one.
+
+Every stranded version is charged to exactly one rule, so the findings' bytes
+add up to the image's stranded total. The most specific reading wins:
+a secret (DLL108), a package-manager cache (DLL104), a COPY then chmod/chown
+(DLL103), an archive (DLL106), then plain removal (DLL101) or modification
+and moves (DLL102).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..simulate.analysis import Analysis
+from ..core.results import Finding, Related
+from .catalogue import rules
+from ..simulate.fs import Event, Version
+from ..simulate.knowledge import knowledge
+from ..dockerfile.model import Instruction
+from ..core.sizes import ZERO, total
+from .common import amount, display_path, layers_phrase, lines_phrase, list_paths
+
+METADATA_COMMANDS = frozenset({"chmod", "chown", "chgrp", "setfacl"})
+MAX_COPIES = 8   # copy-ups of one version a finding lists
+
+
+def rule_for(version: Version, event: Event, made_by: Instruction) -> str:
+    if "secret" in version.tags and event.action != "modify":
+        return "DLL108"
+    if any(tag.startswith("cache:") for tag in version.tags):
+        return "DLL104"
+    if event.action == "modify":
+        command = event.origin.text.split(" ", 1)[0].rsplit("/", 1)[-1]
+        if made_by.keyword in ("COPY", "ADD") and command in METADATA_COMMANDS:
+            return "DLL103"
+        return "DLL102"
+    if "archive" in version.tags:
+        return "DLL106"
+    return "DLL101" if event.action == "remove" else "DLL102"
+
+
+def _cache_what(versions: list[Version]) -> str:
+    caches = knowledge().caches
+    names = sorted({caches[tag[6:]].what for v in versions for tag in v.tags
+                    if tag.startswith("cache:") and tag[6:] in caches})
+    return ", ".join(names) or "a cache"
+
+
+def _finding(rule_id: str, event: Event, versions: list[Version], instructions: list[Instruction]) -> Finding:
+    made = [v.first for v in versions]
+    copy_lines = {c.origin.span.start.line for v in versions for c in _copies(v)}
+    unlisted = max(v.copies for v in versions) - MAX_COPIES
+    fields = {
+        "command": event.origin.text,
+        "paths": list_paths(v.path for v in versions),
+        "made_on": lines_phrase(m.origin.span.start.line for m in made),
+        "copies": f" and copied again on {lines_phrase(copy_lines)}"
+                  f"{f' (and {unlisted} earlier copies)' if unlisted > 0 else ''}" if copy_lines else "",
+        "bytes": amount(total(v.size for v in versions)),
+        "layers": layers_phrase(instructions[v.layer].line for v in versions),
+        "what": _cache_what(versions),
+    }
+    rule = rules()[rule_id]
+    related = [Related(m.origin.span, f"{display_path(m.path)} made here")
+               for m in _unique_origins(made)]
+    related += [Related(c.origin.span, "copied again here") for v in versions for c in _unique_origins(_copies(v))]
+    return Finding(rule=rule, span=event.origin.span, message=rule.message.format(**fields),
+                   paths=sorted({display_path(v.path) for v in versions}), wasted=total(v.size for v in versions),
+                   related=related, layers=tuple(sorted({m.layer for m in made} | {event.origin.layer})))
+
+
+def _copies(version: Version) -> list[Version]:
+    """The copy-ups between a version's creation and itself, itself included;
+    the latest MAX_COPIES only, or a file appended to in every layer would
+    list every earlier layer in every finding (quadratic)."""
+    chain = []
+    while version.previous is not None and len(chain) < MAX_COPIES:
+        chain.append(version)
+        version = version.previous
+    return chain
+
+
+def _unique_origins(versions: list[Version]) -> list[Version]:
+    seen: dict[int, Version] = {}
+    for version in versions:
+        seen.setdefault(version.origin.span.start.line, version)
+    return [seen[line] for line in sorted(seen)]
+
+
+def check(analysis: Analysis) -> Iterator[Finding]:
+    if analysis.target is None:
+        return
+    instructions = analysis.dockerfile.instructions
+    for event in analysis.target.fs.events:
+        by_rule: dict[str, list[Version]] = {}
+        for version in event.stranded:
+            if version.dropped:
+                continue
+            by_rule.setdefault(rule_for(version, event, instructions[version.layer]), []).append(version)
+        for rule_id, versions in sorted(by_rule.items()):
+            if total(v.size for v in versions) != ZERO:   # empty files and links strand nothing
+                yield _finding(rule_id, event, versions, instructions)

@@ -1,0 +1,51 @@
+"""Read the members of a tar archive in the build context (ADD's auto-extraction)."""
+from __future__ import annotations
+
+import tarfile
+from .dockerignore import _go_clean
+from .entries import ContextFile
+_ARCHIVE_ERRORS = (tarfile.TarError, OSError, EOFError)   # decompressors raise these
+
+
+def _member_name(name: str) -> str | None:
+    """An archive member's path as Docker's untar places it; None to skip."""
+    cleaned = _go_clean(name)
+    if cleaned == ".." or cleaned.startswith("../"):
+        return None                         # a breakout: the build fails
+    cleaned = cleaned.lstrip("/")
+    return cleaned if cleaned not in ("", ".") else None
+
+
+def _add_member(found: dict[str, ContextFile], member: tarfile.TarInfo) -> None:
+    name = _member_name(member.name)
+    if name is None:
+        return
+    parts = name.split("/")
+    for end in range(1, len(parts)):        # untar creates missing parents
+        found.setdefault("/".join(parts[:end]), ContextFile("/".join(parts[:end]), 0, True))
+    size = member.size if member.isreg() else 0
+    found[name] = ContextFile(name, size, member.isdir())
+
+
+def _members(tar: tarfile.TarFile) -> list[ContextFile] | None:
+    member = tar.next()
+    if member is None:          # Go's tar.Reader.Next gives io.EOF: no archive
+        return None
+    found: dict[str, ContextFile] = {}
+    try:
+        while member is not None:
+            _add_member(found, member)
+            member = tar.next()
+    except _ARCHIVE_ERRORS:
+        pass                    # a damaged tail fails the build; keep what was read
+    return list(found.values())
+
+
+def _read_archive(path: str) -> list[ContextFile] | None:
+    """Members of a tar (plain, gzip, bzip2, xz), read as a stream, never
+    extracted; None when the first header does not parse."""
+    try:
+        with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r|*") as tar:
+            return _members(tar)
+    except _ARCHIVE_ERRORS:
+        return None

@@ -1,0 +1,368 @@
+"""The symbolic filesystem: per path, which layer wrote which bytes, and which
+later operation left those bytes behind in an older layer.
+
+Overlay semantics, as Docker's storage gives them:
+- writing, appending to, editing, chmod-ing, chown-ing or touching a file
+  that lives in an earlier layer puts a whole new copy in the current layer;
+- removing or moving it leaves a whiteout; the bytes stay in the old layer;
+- the same operations inside the layer that made the file cost nothing.
+
+Each `Version` (bytes a layer holds for a path) ends either visible in the
+final filesystem or stranded by exactly one `Event`, so per-layer stranded
+bytes add up to the image total with nothing counted twice.
+
+A directory may hold BLOBs: contents whose file names we do not know (the
+apt lists, a git checkout, an extracted archive), one per layer that added
+some, since a later layer adding more (another `apt-get update`, more wheels
+in the pip cache) need not replace what an earlier one left. Recursive
+operations and a `*` glob reach them; a named path does not.
+"""
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..core.spans import Span
+from ..core.sizes import Confidence, Size
+
+BLOB = "\0contents"
+
+
+class Origin:
+    """Where an operation comes from: its layer and the words that did it.
+
+    `Origin.later` defers the span and text until a check asks for them:
+    most commands strand nothing, and mapping every command's offsets to
+    lines and columns was a tenth of the replay.
+    """
+    __slots__ = ("layer", "_span", "_text", "_resolve")
+
+    def __init__(self, layer: int, span: Span, text: str) -> None:
+        self.layer = layer
+        self._span: Span | None = span
+        self._text: str | None = text   # the command as written, e.g. "rm /data/one"
+        self._resolve: Callable[[], tuple[Span, str]] | None = None
+
+    @classmethod
+    def later(cls, layer: int, resolve: Callable[[], tuple[Span, str]]) -> Origin:
+        """An origin whose span and text `resolve` gives when first needed."""
+        origin = cls.__new__(cls)
+        origin.layer, origin._span, origin._text, origin._resolve = layer, None, None, resolve
+        return origin
+
+    def _resolved(self) -> tuple[Span, str]:
+        if self._resolve is not None:
+            self._span, self._text = self._resolve()
+            self._resolve = None
+        return self._span, self._text  # type: ignore[return-value]
+
+    @property
+    def span(self) -> Span:
+        return self._resolved()[0]
+
+    @property
+    def text(self) -> str:
+        return self._resolved()[1]
+
+    def _key(self) -> tuple[int, Span, str]:
+        return self.layer, self.span, self.text
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, Origin) and self._key() == other._key())
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Origin(layer={self.layer!r}, span={self.span!r}, text={self.text!r})"
+
+
+@dataclass(eq=False, slots=True)
+class Version:
+    path: str
+    size: Size
+    origin: Origin
+    tags: frozenset[str] = frozenset()
+    stranded_by: Event | None = None
+    dropped: bool = False               # removed within its own layer: never shipped
+    # set by `follows`, so a file rewritten in every layer costs O(1) per copy
+    previous: Version | None = field(default=None, init=False)   # the version this one copied up
+    copies: int = field(default=0, init=False)                   # copy-ups since the bytes were made
+    _first: Version | None = field(default=None, init=False, repr=False)
+
+    @property
+    def layer(self) -> int:
+        return self.origin.layer
+
+    @property
+    def first(self) -> Version:
+        """The version that first created these bytes (through copy-ups)."""
+        return self if self._first is None else self._first
+
+    def follows(self, previous: Version | None) -> Version:
+        """This version is a copy-up of previous (None: new bytes)."""
+        self.previous = previous
+        self.copies = 0 if previous is None else previous.copies + 1
+        self._first = None if previous is None else previous.first
+        return self
+
+
+@dataclass(eq=False, slots=True)
+class Event:
+    """An operation that stranded bytes of earlier layers."""
+    action: str        # "remove", "move", "modify", "overwrite"
+    origin: Origin
+    stranded: list[Version] = field(default_factory=list)
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    name: str
+    parent: Node | None
+    children: dict[str, Node] | None = None   # None for files
+    version: Version | None = None
+    from_base: bool = False   # may hold base-image content we cannot see
+
+    @property
+    def is_dir(self) -> bool:
+        return self.children is not None
+
+    @property
+    def path(self) -> str:
+        parts = []
+        node: Node | None = self
+        while node is not None and node.parent is not None:
+            parts.append(node.name)
+            node = node.parent
+        return "/" + "/".join(reversed(parts))
+
+    def walk(self):
+        """This node and everything beneath, iteratively (deep trees are fine)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            if node.children:
+                stack.extend(node.children.values())
+
+
+@lru_cache(maxsize=1024)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern))
+
+
+def has_glob(component: str) -> bool:
+    return any(char in component for char in "*?[")
+
+
+def is_blob(name: str) -> bool:
+    return name.startswith(BLOB)
+
+
+def _matches(name: str, pattern: str) -> bool:
+    if is_blob(name):
+        return pattern == "*"
+    if name.startswith(".") and not pattern.startswith("."):
+        return False  # the shell's * does not match dot files
+    return _glob_regex(pattern).match(name) is not None
+
+
+class SymbolicFS:
+    """One stage's filesystem, replayed layer by layer."""
+
+    def __init__(self) -> None:
+        self.root = Node("", None, {}, from_base=True)
+        self.events: list[Event] = []
+        self.layer_versions: dict[int, list[Version]] = {}
+        self.base_touched: dict[int, list[str]] = {}   # layer → base paths it copied up
+
+    # -- lookup --------------------------------------------------------------------
+
+    def lookup(self, path: str) -> Node | None:
+        node = self.root
+        for part in _parts(path):
+            if not node.children or part not in node.children:
+                return None
+            node = node.children[part]
+        return node
+
+    def glob(self, pattern: str) -> list[Node]:
+        """Nodes matching a path that may hold *, ? or [..] components."""
+        nodes = [self.root]
+        for part in _parts(pattern):
+            following: list[Node] = []
+            for node in nodes:
+                if not node.children:
+                    continue
+                if has_glob(part):
+                    following.extend(child for name, child in node.children.items() if _matches(name, part))
+                elif part in node.children:
+                    following.append(node.children[part])
+            nodes = following
+        return nodes
+
+    def is_dir(self, path: str) -> bool:
+        node = self.lookup(path)
+        return node is not None and node.is_dir
+
+    def live_versions(self, node: Node) -> list[Version]:
+        return [n.version for n in node.walk() if n.version is not None]
+
+    # -- building the tree -----------------------------------------------------------
+
+    def ensure_dir(self, path: str, created: bool = False) -> Node:
+        node = self.root
+        for part in _parts(path):
+            assert node.children is not None
+            child = node.children.get(part)
+            if child is None or child.children is None:
+                child = Node(part, node, {}, from_base=not created)
+                node.children[part] = child
+            node = child
+        return node
+
+    def _file_node(self, path: str) -> Node:
+        folder, _, name = path.rpartition("/")   # dirname and basename, as ensure_dir normalises
+        parent = self.ensure_dir(folder)
+        assert parent.children is not None
+        node = parent.children.get(name)
+        if node is None:
+            node = Node(name, parent)
+            parent.children[name] = node
+        return node
+
+    def _record(self, version: Version) -> Version:
+        self.layer_versions.setdefault(version.layer, []).append(version)
+        return version
+
+    # -- operations -------------------------------------------------------------------
+
+    def write(self, path: str, size: Size, origin: Origin, tags: frozenset[str] = frozenset(),
+              action: str = "overwrite") -> Version:
+        """Create or replace a file (or a directory's BLOB) in this layer."""
+        node = self._file_node(path)
+        if node.is_dir:  # writing a file over a directory replaces it all
+            self.remove(node, origin, action)
+            node = self._file_node(path)
+        self._retire(node, origin, action)
+        node.version = self._record(Version(path, size, origin, tags))
+        return node.version
+
+    def add_blob(self, directory: str, size: Size, origin: Origin, tags: frozenset[str] = frozenset()) -> None:
+        """Contents of unknown names under a directory; a layer's sizes add up."""
+        self.ensure_dir(directory, created=True)
+        path = posixpath.join(directory, f"{BLOB}{origin.layer}")
+        node = self.lookup(path)
+        if node is not None and node.version is not None:
+            node.version.size = node.version.size + size
+            node.version.tags |= tags
+            return
+        self.write(path, size, origin, tags)
+
+    def append(self, path: str, extra: Size, origin: Origin) -> Version:
+        node = self.lookup(path)
+        if node is None or node.version is None or node.is_dir:
+            if self._maybe_in_base(path, node):   # the base image's copy comes up too
+                self.base_touched.setdefault(origin.layer, []).append(path)
+                extra = Size(extra.bytes, Confidence.UNKNOWN)
+            return self.write(path, extra, origin)
+        old = node.version
+        if old.layer == origin.layer:
+            old.size = old.size + extra
+            return old
+        return self._copy_up(node, origin, "modify", old.size + extra)
+
+    def modify(self, node: Node, origin: Origin, recursive: bool) -> None:
+        """chmod/chown/touch/sed -i: copy up every file version reached."""
+        targets = node.walk() if recursive else iter([node])
+        for target in targets:
+            if target.version is not None and target.version.layer < origin.layer:
+                self._copy_up(target, origin, "modify", target.version.size)
+            elif target.version is None and (target.from_base and (recursive or not target.is_dir)):
+                self.base_touched.setdefault(origin.layer, []).append(target.path)
+
+    def remove(self, node: Node, origin: Origin, action: str = "remove") -> None:
+        for target in node.walk():
+            self._retire(target, origin, action)
+        if node.parent is not None and node.parent.children is not None:
+            node.parent.children.pop(node.name, None)
+
+    def move(self, node: Node, destination: str, origin: Origin) -> None:
+        """mv: bytes from older layers are copied into this one, then whited out."""
+        base = node.path
+        moved = [(n.path, n.version) for n in node.walk() if n.version is not None]
+        was_dir = node.is_dir
+        self.remove(node, origin, "move")
+        if was_dir:
+            self.ensure_dir(destination, created=True)
+        for path, version in moved:
+            target = destination + path[len(base):]
+            self.write(target, version.size, origin, version.tags, "move")
+            new = self.lookup(target)
+            if new is not None and new.version is not None:
+                new.version.follows(version if version.layer < origin.layer else version.previous)
+
+    def copy(self, node: Node, destination: str, origin: Origin) -> None:
+        base = node.path
+        if node.is_dir:
+            self.ensure_dir(destination, created=True)
+        for source in list(node.walk()):
+            target = destination + source.path[len(base):]
+            if source.is_dir:
+                self.ensure_dir(target, created=True)
+            elif source.version is not None:
+                self.write(target, source.version.size, origin, source.version.tags)
+
+    def demote_to_dir(self, path: str, child: str) -> None:
+        """What we took for a file at `path` was a directory: its bytes sit in `child`."""
+        node = self.lookup(path)
+        if node is None or node.is_dir:
+            return
+        inner = Node(child, node, version=node.version)
+        if inner.version is not None:
+            inner.version.path = posixpath.join(path, child)
+        node.version, node.children = None, {child: inner}
+
+    # -- bookkeeping ---------------------------------------------------------------
+
+    def _copy_up(self, node: Node, origin: Origin, action: str, size: Size) -> Version:
+        old = node.version
+        assert old is not None
+        self._strand(old, origin, action)
+        node.version = self._record(Version(old.path, size, origin, old.tags).follows(old))
+        return node.version
+
+    def _retire(self, node: Node, origin: Origin, action: str) -> None:
+        old = node.version
+        if old is None:
+            return
+        node.version = None
+        if old.layer == origin.layer:
+            old.dropped = True
+        else:
+            self._strand(old, origin, action)
+
+    def _strand(self, version: Version, origin: Origin, action: str) -> None:
+        if self.events and self.events[-1].origin == origin and self.events[-1].action == action:
+            event = self.events[-1]
+        else:
+            event = Event(action, origin)
+            self.events.append(event)
+        version.stranded_by = event
+        event.stranded.append(version)
+
+    def _maybe_in_base(self, path: str, node: Node | None) -> bool:
+        if node is not None:
+            return False
+        parent = self.lookup(posixpath.dirname(path))
+        return parent is None or parent.from_base
+
+
+@lru_cache(maxsize=8192)
+def _parts(path: str) -> tuple[str, ...]:
+    """A path's components (memoised: every write and lookup walks from the root)."""
+    return tuple(part for part in posixpath.normpath(path).split("/") if part and part != ".")

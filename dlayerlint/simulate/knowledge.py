@@ -1,0 +1,175 @@
+"""Loads the command knowledge and the rule catalogue from `rules/`.
+
+In a source checkout the catalogue is the top-level `rules/` folder; an
+installed wheel carries the same files in `dlayerlint/ruledata/`.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from ..core.datafiles import _load
+
+MAX_REMEMBERED_PATHS = 50_000
+_TAG_SETS = {(secret, archive): frozenset(("secret",) * secret + ("archive",) * archive)
+             for secret in (False, True) for archive in (False, True)}
+Matcher = Callable[[str], "re.Match[str] | None"]   # a compiled regex's match
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    verb: str
+    options: dict[str, Any]
+    _flags: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def flags(self, key: str) -> frozenset[str]:
+        """The options listed under key (memoised: asked for each command run)."""
+        found = self._flags.get(key)
+        if found is None:
+            found = self._flags[key] = frozenset(str(flag) for flag in self.options.get(key, ()))
+        return found
+
+    @property
+    def value_options(self) -> frozenset[str]:
+        return self.flags("value_options")
+
+
+@dataclass(frozen=True, slots=True)
+class Subcommand:
+    installs: bool = False
+    uninstalls: bool = False
+    fills: tuple[str, ...] = ()
+    cleans: tuple[str, ...] = ()
+    when_operand: str | None = None   # only with this operand (`npm cache clean`)
+
+
+@dataclass(frozen=True, slots=True)
+class PackageManager:
+    name: str
+    names: tuple[str, ...]
+    value_options: frozenset[str]
+    no_cache_options: frozenset[str]
+    no_cache_env: tuple[str, ...]
+    subcommands: dict[str, Subcommand]
+    cache_options: dict[str, tuple[str, ...]]   # cache key → options that relocate it
+    virtual_options: frozenset[str]             # options naming a package group (apk --virtual)
+
+
+@dataclass(frozen=True, slots=True)
+class Cache:
+    key: str
+    path: str          # may hold ${VAR} forms, expanded with the RUN's environment
+    what: str
+    sizes: dict[str, int | None]
+    confidence: str
+    source: str
+    clean: str
+
+    def size_for(self, family: str) -> int | None:
+        return self.sizes.get(family, self.sizes.get("default"))
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:  # pylint: disable=too-many-instance-attributes
+    commands: dict[str, CommandSpec]
+    no_effect: frozenset[str]
+    wrappers: dict[str, dict[str, Any]]
+    managers: dict[str, PackageManager]   # by every name a manager answers to
+    caches: dict[str, Cache]
+    secret_names: Matcher       # file names that hold secrets …
+    not_secret_names: Matcher   # … unless they match this
+    secret_paths: Matcher       # paths that hold secrets, whatever their name
+    archive_suffixes: tuple[str, ...]
+    base_families: tuple[tuple[str, str], ...]
+    _tags: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def file_tags(self, path: str) -> frozenset[str]:
+        """"secret" and "archive", as a file at path is one; memoised, as the
+        Dockerfiles of a folder COPY the same context to the same paths."""
+        tags = self._tags.get(path)
+        if tags is None:
+            if len(self._tags) >= MAX_REMEMBERED_PATHS:
+                self._tags.clear()
+            tags = self._tags[path] = _TAG_SETS[self.is_secret(path), self.is_archive(path)]
+        return tags
+
+    def is_secret(self, path: str) -> bool:
+        name = path.rsplit("/", 1)[-1]
+        if self.not_secret_names(name):
+            return False
+        return self.secret_names(name) is not None or self.secret_paths(path) is not None
+
+    def is_archive(self, path: str) -> bool:
+        return path.lower().endswith(self.archive_suffixes)
+
+    def base_family(self, image: str) -> str:
+        name = image.rsplit("/", 1)[-1].lower()
+        for pattern, family in self.base_families:
+            if fnmatch.fnmatchcase(name, pattern):
+                return family
+        return "unknown"
+
+
+def _manager(name: str, data: dict[str, Any]) -> PackageManager:
+    subcommands = {
+        str(sub): Subcommand(
+            installs=bool(spec.get("installs")), uninstalls=bool(spec.get("uninstalls")),
+            fills=tuple(spec.get("fills", ())), cleans=tuple(spec.get("cleans", ())),
+            when_operand=spec.get("when_operand"))
+        for sub, spec in (data.get("subcommands") or {}).items()
+    }
+    return PackageManager(
+        name=name, names=tuple(data.get("names", [name])),
+        value_options=frozenset(data.get("value_options", ())),
+        no_cache_options=frozenset(data.get("no_cache_options", ())),
+        no_cache_env=tuple(data.get("no_cache_env", ())), subcommands=subcommands,
+        cache_options={key: tuple(options) for key, options in (data.get("cache_options") or {}).items()},
+        virtual_options=frozenset(data.get("virtual_options", ())))
+
+
+def _cache(key: str, data: dict[str, Any]) -> Cache:
+    return Cache(key=key, path=data["path"], what=data["what"], sizes=dict(data["size"]),
+                 confidence=data["confidence"], source=" ".join(str(data["source"]).split()),
+                 clean=data["clean"])
+
+
+def _any_of(patterns: list[str], prefix: str = "") -> Matcher:
+    """fnmatchcase(text, prefix + pattern) for every pattern at once, as one regex."""
+    return re.compile("|".join(fnmatch.translate(prefix + pattern) for pattern in patterns) or "(?!)").match
+
+
+def _names(items, where: str) -> None:
+    """YAML 1.1 reads yes/no/true/false as booleans: such a name must be quoted."""
+    for item in items:
+        if not isinstance(item, str):
+            raise ValueError(f"rules/commands/{where}: {item!r} is not a string; quote it")
+
+
+@cache
+def knowledge() -> Knowledge:
+    files = _load("commands/files.yaml")
+    packages = _load("commands/packages.yaml")
+    _names(files["commands"], "files.yaml commands")
+    _names(files["no_effect"], "files.yaml no_effect")
+    _names(files["wrappers"], "files.yaml wrappers")
+    managers: dict[str, PackageManager] = {}
+    for name, data in packages["package_managers"].items():
+        manager = _manager(name, data)
+        for alias in manager.names:
+            managers[alias] = manager
+    return Knowledge(
+        commands={name: CommandSpec(name, spec["verb"], spec) for name, spec in files["commands"].items()},
+        no_effect=frozenset(files["no_effect"]),
+        wrappers={name: spec or {} for name, spec in files["wrappers"].items()},
+        managers=managers,
+        caches={key: _cache(key, data) for key, data in packages["caches"].items()},
+        secret_names=_any_of(files["secret_patterns"]),
+        not_secret_names=_any_of(files["not_secret_patterns"]),
+        secret_paths=_any_of(files["secret_paths"], "*/"),
+        archive_suffixes=tuple(files["archive_suffixes"]),
+        base_families=tuple((item["match"], item["family"]) for item in packages["base_families"]),
+    )
