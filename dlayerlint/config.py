@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import lru_cache
@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from .core.rule import SEVERITIES, Rule
 from .core.sizes import parse_size
+from .rules.plugins import Plugin, PluginError, known_rules, load_plugin
 
 YAML_NAMES = (".dlayerlint.yaml", ".dlayerlint.yml")
 PYPROJECT = "pyproject.toml"
@@ -318,3 +319,17 @@ def excluded(name: str, patterns: Iterable[str]) -> bool:
     parts = PurePath(name).parts
     candidates = (*("/".join(parts[:end]) for end in range(1, len(parts) + 1)), *parts)
     return any(fnmatchcase(candidate, pattern.rstrip("/")) for pattern in patterns for candidate in candidates)
+
+
+def configured(refs: Sequence[PluginRef]) -> tuple[list[Plugin], dict[str, Rule]]:
+    """The configured plugins, and every rule a run with them can report.
+    Raises ConfigError naming the file (or flag) that named a bad plugin."""
+    plugins: list[Plugin] = []
+    known = known_rules(plugins)
+    for ref in refs:
+        try:
+            plugins.append(load_plugin(ref.name))
+            known = known_rules(plugins)
+        except PluginError as error:
+            raise ConfigError(ref.source, "plugins", str(error)) from error
+    return plugins, known

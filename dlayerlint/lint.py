@@ -1,7 +1,9 @@
-"""The pipeline: text → model → replayed layers → per-layer bytes → findings.
+"""The pipeline: text → model → replayed layers → per-layer bytes → findings → fixes.
 
-The CLI, the tests and the LSP server call `lint` (or `analyze`, without
-settings); they differ only in how they present the result.
+`lint` applies the settings (plugins, pragmas, rule selection, severities)
+before fixes are built, so no rewrite is made for a suppressed finding; the
+CLI and the LSP server call it. `analyze` is the same without settings (tests,
+benchmarks); both differ from their callers only in how results are shown.
 """
 from __future__ import annotations
 
@@ -11,30 +13,16 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from .rules import Check, run_checks
-from .config import Config, RuleSelection
+from .config import Config, RuleSelection, configured
 from .simulate.context.build import BuildContext
-from .simulate.analysis import Analysis, LayerReport
+from .simulate.analysis import Analysis, layer_reports
 from .fixes import attach_fixes
 from .simulate.knowledge import knowledge
 from .dockerfile.model import Dockerfile
 from .dockerfile.parser import parse
-from .rules.plugins import configured, guarded
+from .rules.plugins import guarded
 from .rules.pragmas import apply_pragmas
 from .simulate.stages import Replayer
-from .simulate.layers import StageRun
-from .core.sizes import UNKNOWN, total
-
-
-def layer_reports(run: StageRun) -> list[LayerReport]:
-    reports = []
-    for layer in run.layers:
-        versions = [v for v in run.fs.layer_versions.get(layer.index, []) if not v.dropped]
-        added = total(v.size for v in versions)
-        if layer.unknown or run.fs.base_touched.get(layer.index):
-            added = added + UNKNOWN
-        stranded = total(v.size for v in versions if v.stranded_by is not None)
-        reports.append(LayerReport(layer, added, stranded))
-    return reports
 
 
 def target_index(dockerfile: Dockerfile, target: str | None) -> int | None:
@@ -71,22 +59,24 @@ def analyze(text: str, context: BuildContext | None = None,
             extra_checks: Sequence[Check] = ()) -> Analysis:
     """Lint one Dockerfile's text; without a context, COPY sizes are unknown."""
     with _collector_paused():
-        return _analyze(text, context, build_args, target, extra_checks)
+        analysis = _checked(text, context, build_args, target, extra_checks)
+        attach_fixes(analysis)
+    return analysis
 
 
-def _analyze(text: str, context: BuildContext | None, build_args: Mapping[str, str] | None,
+def _checked(text: str, context: BuildContext | None, build_args: Mapping[str, str] | None,
              target: str | None, extra_checks: Sequence[Check]) -> Analysis:
+    """Parse, replay the target stage, run the checks; no fixes yet."""
     dockerfile = parse(text)
     index = target_index(dockerfile, target)
     if target is not None and index is None and dockerfile.stages:
         raise UnknownTarget(f"no build stage named '{target}'")
+    known = knowledge()
     if index is None:
-        return Analysis(dockerfile, list(dockerfile.errors), None, [], [])
-    replayer = Replayer(dockerfile, knowledge(), context, build_args or {})
-    run = replayer.run(index)
-    analysis = Analysis(dockerfile, list(dockerfile.errors), run, layer_reports(run), [], context)
+        return Analysis(dockerfile, list(dockerfile.errors), None, [], [], known, context)
+    run = Replayer(dockerfile, known, context, build_args or {}).run(index)
+    analysis = Analysis(dockerfile, list(dockerfile.errors), run, layer_reports(run), [], known, context)
     analysis.findings = run_checks(analysis, extra_checks)
-    attach_fixes(analysis)
     return analysis
 
 
@@ -106,7 +96,9 @@ def lint(text: str, config: Config, context: BuildContext | None = None) -> Anal
     rule name or plugin, UnknownTarget for a missing stage."""
     plugins, known = configured(config.plugins)
     selection = config.selection(known)
-    analysis = analyze(text, context, config.build_args, config.target, [guarded(p) for p in plugins])
-    apply_pragmas(analysis, known, bool(config.report_unused_pragmas))
-    _select(analysis, selection)
+    with _collector_paused():
+        analysis = _checked(text, context, config.build_args, config.target, [guarded(p) for p in plugins])
+        apply_pragmas(analysis, known, bool(config.report_unused_pragmas))
+        _select(analysis, selection)
+        attach_fixes(analysis)
     return analysis

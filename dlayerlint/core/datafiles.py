@@ -54,5 +54,5 @@ def _store(path: Path, data: bytes) -> None:
             partial.unlink()
 
 
-def _load(relative: str) -> dict[str, Any]:
+def load_data(relative: str) -> dict[str, Any]:
     return load_yaml(catalogue_dir() / relative) or {}

@@ -17,7 +17,7 @@ class Example:
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:  # pylint: disable=too-many-instance-attributes
+class Rule:
     id: str
     name: str
     severity: str

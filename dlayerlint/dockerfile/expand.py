@@ -54,7 +54,7 @@ class _Span:
     quote: str = ""
 
 
-class _Expansion:  # pylint: disable=too-few-public-methods
+class _Expansion:
     """Expands one word; nested default words go on an explicit stack, not
     the Python call stack, so no nesting depth can raise RecursionError."""
 

@@ -2,7 +2,8 @@
 
 Written here rather than taken from dockerfile-parse, which is wrong on
 heredocs, blank lines and comments inside continuations, a continuation at the
-end of the file, and has no columns (FACTS.md). What BuildKit does and we do
+end of the file, and has no columns (tests/test_parser.py pins each case against
+BuildKit's own parser). What BuildKit does and we do
 (tests/test_parser_corpus.py checks it against BuildKit's own parser):
 - parser directives (`# syntax=`, `# escape=`, `# check=`) only at the top;
 - a line ending in the escape character (then blanks) continues, unless that
@@ -77,7 +78,7 @@ def _skip(text: str, position: int, chars: str = GO_SPACE) -> int:
     return position
 
 
-class _Parser:  # pylint: disable=too-few-public-methods
+class _Parser:
     def __init__(self, text: str) -> None:
         self.src = _Lines(text)
         self.directives: dict[str, str] = {}
@@ -404,7 +405,7 @@ class _Words:
         return self.words
 
 
-class _ShellLexer:  # pylint: disable=too-few-public-methods
+class _ShellLexer:
     """BuildKit's shell.Lex as its heredoc detection runs it: backslash
     escapes, no variable set and unset ones left as written."""
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from ..rules.common import display_path
 from ..simulate.analysis import Analysis
 from ..core.results import Finding, Fix
-from ..simulate.knowledge import Cache, knowledge
+from ..simulate.knowledge import Cache
 from ..dockerfile.model import Dockerfile, Instruction
 from ..simulate.fs import Origin, Version
 from .source import (PLAIN, SHELL_COMMENT, NoFix, continuation_indent, joiner, parsed_cleanly, posix_shell_stage,
@@ -34,7 +34,7 @@ def offers(analysis: Analysis, findings: list[Finding]) -> Iterator[tuple[list[F
 
 def _caches(analysis: Analysis) -> dict[tuple[int, str], tuple[Cache, Origin]]:
     """(layer, shown path) → the cache and the command that filled it."""
-    caches = knowledge().caches
+    caches = analysis.knowledge.caches
     found: dict[tuple[int, str], tuple[Cache, Origin]] = {}
     if analysis.target is None:
         return found

@@ -53,7 +53,7 @@ def merged_ranges(findings: list[Finding]) -> list[tuple[int, int, list[Finding]
 
 
 @dataclass(slots=True)
-class _Merge:  # pylint: disable=too-many-instance-attributes
+class _Merge:
     """The merged RUN being built, instruction by instruction."""
     dockerfile: Dockerfile
     user_line: int | None            # the last USER before the merged RUN, if any

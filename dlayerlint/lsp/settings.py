@@ -14,9 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, ConfigError, from_mapping
+from ..config import Config, ConfigError, from_mapping, configured
 from ..config import PluginRef
-from ..rules.plugins import configured
 
 SECTION = "dlayerlint"
 RULE_KEYS = frozenset({"disable", "enable", "severity", "plugins"})   # keys that name rules or rule packs

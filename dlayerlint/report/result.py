@@ -1,7 +1,7 @@
 """One linted file's outcome, as every output format receives it."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..simulate.analysis import Analysis
 
@@ -12,7 +12,6 @@ class FileResult:
     analysis: Analysis | None = None
     error: str | None = None          # why the file could not be read
     error_line: int | None = None   # the line of a read error, when it has one
-    messages: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:

@@ -6,14 +6,13 @@ from collections.abc import Iterator
 from ..simulate.analysis import Analysis
 from ..core.results import Finding, Related
 from .catalogue import rules
-from ..simulate.knowledge import knowledge
 from .common import amount, display_path
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
     if analysis.target is None:
         return
-    caches = knowledge().caches
+    caches = analysis.knowledge.caches
     rule = rules()["DLL105"]
     for node in analysis.target.fs.root.walk():
         version = node.version

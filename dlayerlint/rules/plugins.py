@@ -16,7 +16,6 @@ from functools import cache
 
 from ..core.rule import SEVERITIES, Rule
 from .catalogue import rules
-from ..config import ConfigError, PluginRef
 from ..simulate.analysis import Analysis
 from ..core.results import Finding
 from .pragmas import UNUSED_PRAGMA
@@ -63,20 +62,6 @@ def load_plugin(name: str) -> Plugin:
     if not callable(check):
         raise PluginError(f"plugin '{name}': {point.value} has no check(analysis) function")
     return Plugin(name, _rules_of(name, provided), check)
-
-
-def configured(refs: Sequence[PluginRef]) -> tuple[list[Plugin], dict[str, Rule]]:
-    """The configured plugins, and every rule a run with them can report.
-    Raises ConfigError naming the file (or flag) that named a bad plugin."""
-    plugins: list[Plugin] = []
-    known = known_rules(plugins)
-    for ref in refs:
-        try:
-            plugins.append(load_plugin(ref.name))
-            known = known_rules(plugins)
-        except PluginError as error:
-            raise ConfigError(ref.source, "plugins", str(error)) from error
-    return plugins, known
 
 
 def known_rules(plugins: Sequence[Plugin]) -> dict[str, Rule]:

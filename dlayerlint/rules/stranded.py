@@ -14,7 +14,7 @@ from ..simulate.analysis import Analysis
 from ..core.results import Finding, Related
 from .catalogue import rules
 from ..simulate.fs import Event, Version
-from ..simulate.knowledge import knowledge
+from ..simulate.knowledge import Cache
 from ..dockerfile.model import Instruction
 from ..core.sizes import ZERO, total
 from .common import amount, display_path, layers_phrase, lines_phrase, list_paths
@@ -38,14 +38,14 @@ def rule_for(version: Version, event: Event, made_by: Instruction) -> str:
     return "DLL101" if event.action == "remove" else "DLL102"
 
 
-def _cache_what(versions: list[Version]) -> str:
-    caches = knowledge().caches
+def _cache_what(versions: list[Version], caches: dict[str, Cache]) -> str:
     names = sorted({caches[tag[6:]].what for v in versions for tag in v.tags
                     if tag.startswith("cache:") and tag[6:] in caches})
     return ", ".join(names) or "a cache"
 
 
-def _finding(rule_id: str, event: Event, versions: list[Version], instructions: list[Instruction]) -> Finding:
+def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Analysis) -> Finding:
+    instructions = analysis.dockerfile.instructions
     made = [v.first for v in versions]
     copy_lines = {c.origin.span.start.line for v in versions for c in _copies(v)}
     unlisted = max(v.copies for v in versions) - MAX_COPIES
@@ -57,7 +57,7 @@ def _finding(rule_id: str, event: Event, versions: list[Version], instructions: 
                   f"{f' (and {unlisted} earlier copies)' if unlisted > 0 else ''}" if copy_lines else "",
         "bytes": amount(total(v.size for v in versions)),
         "layers": layers_phrase(instructions[v.layer].line for v in versions),
-        "what": _cache_what(versions),
+        "what": _cache_what(versions, analysis.knowledge.caches),
     }
     rule = rules()[rule_id]
     related = [Related(m.origin.span, f"{display_path(m.path)} made here")
@@ -98,4 +98,4 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             by_rule.setdefault(rule_for(version, event, instructions[version.layer]), []).append(version)
         for rule_id, versions in sorted(by_rule.items()):
             if total(v.size for v in versions) != ZERO:   # empty files and links strand nothing
-                yield _finding(rule_id, event, versions, instructions)
+                yield _finding(rule_id, event, versions, analysis)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from .context.build import BuildContext
 from ..dockerfile.model import Dockerfile, ParseError
 from .layers import Layer, StageRun
-from ..core.sizes import Size, total
+from ..core.sizes import UNKNOWN, Size, total
+from .knowledge import Knowledge
 from ..core.results import Finding
 
 
@@ -25,8 +26,21 @@ class Analysis:
     target: StageRun | None
     layers: list[LayerReport]
     findings: list[Finding]
+    knowledge: Knowledge    # the command knowledge the replay used: rules and fixes read caches from it
     context: BuildContext | None = None   # what COPY read: fixes look at a copied file's mode
 
     @property
     def stranded(self) -> Size | None:
         return total(layer.stranded for layer in self.layers) if self.target is not None else None
+
+
+def layer_reports(run: StageRun) -> list[LayerReport]:
+    reports = []
+    for layer in run.layers:
+        versions = [v for v in run.fs.layer_versions.get(layer.index, []) if not v.dropped]
+        added = total(v.size for v in versions)
+        if layer.unknown or run.fs.base_touched.get(layer.index):
+            added = added + UNKNOWN
+        stranded = total(v.size for v in versions if v.stranded_by is not None)
+        reports.append(LayerReport(layer, added, stranded))
+    return reports

@@ -8,7 +8,7 @@ import re
 
 from .context.build import has_wildcards
 from ..dockerfile.expand import expand_word
-from .fs import Origin
+from .fs import Origin, has_glob
 from ..dockerfile.model import Instruction
 from ..core.sizes import UNKNOWN, Size, exact
 from .layers import Layer, StageRun
@@ -19,7 +19,7 @@ if TYPE_CHECKING:   # for annotations only: the importer imports this module
 URL = re.compile(r"^(?:https?|git|ssh)://|^git@")
 
 
-class _Copier:  # pylint: disable=too-few-public-methods
+class _Copier:
     """One COPY/ADD: where each source's bytes land and how many there are."""
 
     def __init__(self, replayer: Replayer, instruction: Instruction, run: StageRun, layer: Layer,
@@ -78,7 +78,7 @@ class _Copier:  # pylint: disable=too-few-public-methods
             return
         other = self.replayer.run(index).fs
         path = posixpath.normpath(posixpath.join("/", source))
-        nodes = other.glob(path) if _has_wildcard(path) else [n for n in [other.lookup(path)] if n is not None]
+        nodes = other.glob(path) if has_glob(path) else [n for n in [other.lookup(path)] if n is not None]
         if not nodes:
             self._unknown(f"COPY --from={self.from_stage} {source}: not made by a tracked command", target)
             return
@@ -127,7 +127,7 @@ class _Copier:  # pylint: disable=too-few-public-methods
         """A named source still lands at a known path, of unknown size."""
         self.layer.unknown.append(f"{source}: no build context")
         name = posixpath.basename(posixpath.normpath(source))
-        if _has_wildcard(source) or source.endswith("/") or name in (".", "", ".."):
+        if has_glob(source) or source.endswith("/") or name in (".", "", ".."):
             self.run.fs.add_blob(target, UNKNOWN, self.origin)
         else:
             self._write(posixpath.join(target, name) if into_dir else target, UNKNOWN, name)
@@ -143,7 +143,3 @@ def _single_source_name(sources: list[str | None]) -> str | None:
     if len(sources) != 1 or sources[0] is None:
         return None
     return posixpath.basename(posixpath.normpath(sources[0])) or None
-
-
-def _has_wildcard(text: str) -> bool:
-    return any(char in text for char in "*?[")

@@ -155,8 +155,9 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(fnmatch.translate(pattern))
 
 
-def has_glob(component: str) -> bool:
-    return any(char in component for char in "*?[")
+def has_glob(text: str) -> bool:
+    """Whether a path (or one of its parts) holds a shell/fnmatch wildcard."""
+    return any(char in text for char in "*?[")
 
 
 def is_blob(name: str) -> bool:
@@ -208,9 +209,6 @@ class SymbolicFS:
     def is_dir(self, path: str) -> bool:
         node = self.lookup(path)
         return node is not None and node.is_dir
-
-    def live_versions(self, node: Node) -> list[Version]:
-        return [n.version for n in node.walk() if n.version is not None]
 
     # -- building the tree -----------------------------------------------------------
 

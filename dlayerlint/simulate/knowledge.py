@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
-from ..core.datafiles import _load
+from ..core.datafiles import load_data
+from .effects import VERBS
 
 MAX_REMEMBERED_PATHS = 50_000
 _TAG_SETS = {(secret, archive): frozenset(("secret",) * secret + ("archive",) * archive)
@@ -74,7 +75,7 @@ class Cache:
 
 
 @dataclass(frozen=True, slots=True)
-class Knowledge:  # pylint: disable=too-many-instance-attributes
+class Knowledge:
     commands: dict[str, CommandSpec]
     no_effect: frozenset[str]
     wrappers: dict[str, dict[str, Any]]
@@ -131,6 +132,14 @@ def _manager(name: str, data: dict[str, Any]) -> PackageManager:
         virtual_options=frozenset(data.get("virtual_options", ())))
 
 
+def _command(name: str, spec: dict[str, Any]) -> CommandSpec:
+    verb = spec.get("verb")
+    if verb not in VERBS:
+        raise ValueError(f"rules/commands/files.yaml: command {name!r} has verb {verb!r}, which no handler in "
+                         f"dlayerlint/simulate/effects implements (known: {', '.join(sorted(VERBS))})")
+    return CommandSpec(name, verb, spec)
+
+
 def _cache(key: str, data: dict[str, Any]) -> Cache:
     return Cache(key=key, path=data["path"], what=data["what"], sizes=dict(data["size"]),
                  confidence=data["confidence"], source=" ".join(str(data["source"]).split()),
@@ -151,8 +160,8 @@ def _names(items, where: str) -> None:
 
 @cache
 def knowledge() -> Knowledge:
-    files = _load("commands/files.yaml")
-    packages = _load("commands/packages.yaml")
+    files = load_data("commands/files.yaml")
+    packages = load_data("commands/packages.yaml")
     _names(files["commands"], "files.yaml commands")
     _names(files["no_effect"], "files.yaml no_effect")
     _names(files["wrappers"], "files.yaml wrappers")
@@ -162,7 +171,7 @@ def knowledge() -> Knowledge:
         for alias in manager.names:
             managers[alias] = manager
     return Knowledge(
-        commands={name: CommandSpec(name, spec["verb"], spec) for name, spec in files["commands"].items()},
+        commands={name: _command(name, spec) for name, spec in files["commands"].items()},
         no_effect=frozenset(files["no_effect"]),
         wrappers={name: spec or {} for name, spec in files["wrappers"].items()},
         managers=managers,

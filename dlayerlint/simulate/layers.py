@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .effects.runner import StageFacts
+from .effects.packages import StageFacts
 from .fs import SymbolicFS
 from ..dockerfile.model import Instruction, Stage
 

@@ -10,16 +10,17 @@ import posixpath
 import re
 from collections.abc import Mapping
 
-from .effects.runner import CommandRunner, StageFacts
+from .effects.packages import StageFacts
+from .effects.runner import CommandRunner
 from .context.build import BuildContext
 from ..dockerfile.expand import expand_word, parse_assignments, split_words
-from .fs import Origin, SymbolicFS
+from .fs import Origin, SymbolicFS, has_glob
 from .knowledge import Knowledge
 from ..dockerfile.model import Dockerfile, Instruction, Stage
 from ..core.spans import TextMap
 from .script import SHELLS, _ScriptWalker, _script_with_heredocs, _mount_targets
 from .layers import Layer, BuildState, StageRun
-from .copy import _Copier, _single_source_name, _has_wildcard
+from .copy import _Copier, _single_source_name
 
 LAYER_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 # `<<EOF <<'EOT'`: an fd number needs a blank (or the start) before it, so the
@@ -198,7 +199,7 @@ class Replayer:
         if name and run.copied_names.get(target, name) != name:
             run.fs.demote_to_dir(target, run.copied_names.pop(target))
         into_dir = destination.endswith("/") or len(sources) > 1 or run.fs.is_dir(target) \
-            or any(s is not None and _has_wildcard(s) for s in sources)
+            or any(s is not None and has_glob(s) for s in sources)
         copier = _Copier(self, instruction, run, layer, self.origin(instruction))
         for source in sources:
             copier.copy(source, target, into_dir)

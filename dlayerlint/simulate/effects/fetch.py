@@ -1,0 +1,123 @@
+"""Commands that bring in files the text does not name: downloads, archives, clones."""
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING
+
+from ...shell.argv import Arguments
+from ...core.sizes import UNKNOWN, ZERO, Size
+from .registry import verb
+
+if TYPE_CHECKING:   # annotations only: the runner imports this module
+    from ..knowledge import CommandSpec
+    from .runner import CommandRunner, Invocation
+
+def _remote_name(url: str) -> str:
+    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return posixpath.basename(path) or "index.html"
+
+
+def _strip_suffix(path: str, suffixes: tuple[str, ...]) -> str:
+    for suffix in suffixes:
+        if path.endswith(suffix):
+            stem = path[: -len(suffix)]
+            return stem + ".tar" if suffix == ".tgz" else stem
+    return path
+
+
+def _tar_mode(call: Invocation, args: Arguments) -> str | None:
+    for flag, mode in (("-x", "x"), ("--extract", "x"), ("--get", "x"), ("-c", "c"), ("--create", "c")):
+        if flag in args.flags:
+            return mode
+    first = call.words[0][0] if call.words else None
+    if first and not first.startswith("-"):   # old style: `tar xzf file`
+        return "x" if "x" in first else "c" if "c" in first else None
+    return None
+
+
+def _old_style_file(call: Invocation) -> str | None:
+    first = call.words[0][0] if call.words else None
+    if first and "f" in first and not first.startswith("-") and len(call.words) > 1:
+        return call.words[1][0]
+    return None
+
+
+@verb("download")
+def download(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
+    args = runner.arguments(spec, call)
+    output = args.value(*spec.flags("output_option"))
+    urls = [text for text, _ in args.operands if text is None or "://" in text or "." in text]
+    if output == "-":
+        return UNKNOWN
+    if output is None and (args.has(*spec.flags("remote_name")) or spec.options.get("default_remote_name")):
+        if not urls or urls[0] is None:
+            runner.note_unknown(f"{call.name} to an unknown file")
+            return ZERO
+        directory = args.value(*spec.flags("directory_option")) or "."
+        output = posixpath.join(directory, _remote_name(urls[0]))
+    if output is None:
+        return UNKNOWN
+    runner.create(output, UNKNOWN, call.origin)
+    runner.note_unknown(f"{call.name} download")
+    return ZERO
+
+
+@verb("extract")
+def extract(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
+    args = runner.arguments(spec, call)
+    if call.name == "unzip":
+        target = args.value("-d") or "."
+        _fill(runner, target, call, "unzip")
+        return ZERO
+    mode = _tar_mode(call, args)
+    if mode == "x":
+        _fill(runner, args.value("-C", "--directory") or ".", call, "tar")
+    elif mode == "c":
+        archive = args.value("-f", "--file") or _old_style_file(call)
+        if archive not in (None, "-"):
+            runner.create(archive, UNKNOWN, call.origin)
+            runner.note_unknown("tar archive")
+    return ZERO if mode != "c" else UNKNOWN
+
+
+def _fill(runner: CommandRunner, directory: str | None, call: Invocation, what: str) -> None:
+    path = runner.absolute(directory)
+    runner.note_unknown(f"files unpacked by {what}")
+    if runner.writable(path):
+        assert path is not None
+        runner.fs.add_blob(path, UNKNOWN, call.origin)
+
+
+@verb("compress")
+def compress(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
+    args = runner.arguments(spec, call)
+    decompress = call.name.startswith(("gun", "bun", "un")) or args.has(*spec.flags("decompress_flag"))
+    if args.has("-c", "--stdout", "-k", "--keep"):
+        return UNKNOWN
+    suffixes = tuple(spec.options.get("suffixes", ()))
+    for text, index in args.operands:
+        for node in runner.nodes(text, call.is_glob(index)):
+            path = node.path
+            if decompress and not path.endswith(suffixes):
+                continue
+            target = _strip_suffix(path, suffixes) if decompress else path + suffixes[0]
+            runner.fs.remove(node, call.origin)
+            runner.create(target, UNKNOWN, call.origin)
+    runner.note_unknown(f"{call.name} output")
+    return ZERO
+
+
+@verb("clone")
+def clone(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
+    args = runner.arguments(spec, call)
+    operands = [text for text, _ in args.operands]
+    if not operands or operands[0] != "clone":
+        if operands and operands[0] not in ("config", "checkout", "fetch", "submodule", "apply", "reset", "pull"):
+            return UNKNOWN
+        runner.note_unknown(f"git {operands[0] if operands else ''}".strip())
+        return UNKNOWN
+    if len(operands) < 2:
+        return UNKNOWN
+    directory = operands[2] if len(operands) > 2 else _remote_name(operands[1] or "").removesuffix(".git")
+    _fill(runner, directory or None, call, "git clone")
+    return ZERO

@@ -1,0 +1,108 @@
+"""Package managers: installs, removals, and the caches and indexes they fill or clean."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ...shell.argv import split_arguments
+from ..fs import Origin
+from ...dockerfile.expand import expand_word
+from ...core.sizes import UNKNOWN, Confidence, Size
+
+if TYPE_CHECKING:   # annotations only: the runner imports this module
+    from ..knowledge import PackageManager
+    from .runner import CommandRunner, Invocation
+
+@dataclass(slots=True)
+class PackageEvent:
+    package: str
+    installed: Origin
+    removed: Origin
+
+
+@dataclass(slots=True)
+class StageFacts:
+    """What a stage's RUNs learn beyond files: packages and their managers."""
+    family: str
+    packages: dict[str, Origin] = field(default_factory=dict)
+    package_events: list[PackageEvent] = field(default_factory=list)
+
+
+_PACKAGE_NAME = re.compile(r"@?[^=<>!~\[;:@\s]+")
+
+
+def package_name(spec: str) -> str:
+    """`gcc=4:12.2.0-3`, `libc6:amd64`, `requests[socks]>=2`, `@scope/pkg@1` → the name."""
+    match = _PACKAGE_NAME.match(spec)
+    return match.group(0) if match else spec
+
+
+def package_manager(runner: CommandRunner, manager: PackageManager, call: Invocation) -> Size:
+    indexed = [(text, index) for index, (text, _) in enumerate(call.words)]
+    args = split_arguments(indexed, manager.value_options)
+    operands = [text for text, _ in args.operands]
+    subcommand_name = operands[0] if operands else ""
+    for flag in args.flags:   # dpkg -i / -P are subcommands spelled as flags
+        if flag in manager.subcommands and subcommand_name not in manager.subcommands:
+            subcommand_name = flag
+            operands = [flag] + operands
+    sub = manager.subcommands.get(subcommand_name or "")
+    if sub is None:
+        runner.note_unknown(f"`{call.name} {subcommand_name}`".replace(" `", "`"))
+        return UNKNOWN
+    rest = operands[1:]
+    if sub.when_operand is not None and sub.when_operand not in rest and sub.when_operand not in args.flags:
+        return UNKNOWN
+    if sub.installs:
+        runner.note_unknown(f"packages installed by {call.name}")
+        virtual = [args.value(option) for option in manager.virtual_options if args.value(option)]
+        for package in [p for p in rest if p] + virtual:
+            runner.facts.packages.setdefault(package_name(package), call.origin)
+    if sub.uninstalls:
+        _uninstall(runner, [package_name(p) for p in rest if p], call.origin)
+    if not (args.has(*manager.no_cache_options) or _no_cache_env(runner, manager)):
+        for key in sub.fills:
+            moved = [args.value(option) for option in manager.cache_options.get(key, ())]
+            _fill_cache(runner, key, call, next((m for m in moved if m), None))
+    for key in sub.cleans:
+        _clean_cache(runner, key, call)
+    return UNKNOWN
+
+
+def _no_cache_env(runner: CommandRunner, manager: PackageManager) -> bool:
+    return any(runner.env.get(name) not in (None, "", "0", "false", "off") for name in manager.no_cache_env)
+
+
+def cache_path(runner: CommandRunner, key: str, manager_name: str) -> str | None:
+    cache = runner.knowledge.caches[key]
+    env = dict(runner.env, PM_NAME="yum" if manager_name in ("yum", "microdnf") else manager_name)
+    return runner.absolute(expand_word(cache.path, env))
+
+
+def _fill_cache(runner: CommandRunner, key: str, call: Invocation, moved_to: str | None) -> None:
+    path = runner.absolute(moved_to) if moved_to else cache_path(runner, key, call.name)
+    if not runner.writable(path):
+        return
+    assert path is not None
+    cache = runner.knowledge.caches[key]
+    count = cache.size_for(runner.facts.family)
+    if count == 0:
+        return
+    size = Size(count, Confidence.ESTIMATED) if count is not None else UNKNOWN
+    runner.fs.add_blob(path, size, call.origin, frozenset({"cache:" + key}))
+
+
+def _clean_cache(runner: CommandRunner, key: str, call: Invocation) -> None:
+    path = cache_path(runner, key, call.name)
+    node = runner.fs.lookup(path) if runner.writable(path) and path is not None else None
+    if node is not None and node.children:
+        for child in list(node.children.values()):
+            runner.fs.remove(child, call.origin)
+
+
+def _uninstall(runner: CommandRunner, packages: list[str], origin: Origin) -> None:
+    for package in packages:
+        installed = runner.facts.packages.pop(package, None)
+        if installed is not None and installed.layer < origin.layer:
+            runner.facts.package_events.append(PackageEvent(package, installed, origin))
