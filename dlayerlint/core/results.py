@@ -38,6 +38,9 @@ class Finding:
     no_fix_reason: str | None = None   # why no rewrite is offered, when none is
     # the instruction indexes whose layers the finding ties together (for rewrites)
     layers: tuple[int, ...] = ()
+    # what the rule saw (simulate's versions, cache or events), so a fix reads it instead of re-deriving it;
+    # typed loosely because core sits below simulate
+    evidence: object = None
 
     @property
     def severity(self) -> str:

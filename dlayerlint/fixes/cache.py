@@ -13,6 +13,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator
 
+from ..rules.cache_left import LeftCache
 from ..rules.common import display_path
 from ..simulate.analysis import Analysis
 from ..core.results import Finding, Fix
@@ -26,25 +27,10 @@ UNSAFE = "unsafe: the cache leaves the image; a later step that reads it would f
 
 
 def offers(analysis: Analysis, findings: list[Finding]) -> Iterator[tuple[list[Finding], Callable[[], Fix]]]:
-    made = _caches(analysis)
     for finding in findings:
-        key = (finding.layers[0], finding.paths[0]) if finding.layers and finding.paths else None
-        yield [finding], lambda k=key: cache_fix(analysis, *made.get(k, (None, None)))
-
-
-def _caches(analysis: Analysis) -> dict[tuple[int, str], tuple[Cache, Origin]]:
-    """(layer, shown path) → the cache and the command that filled it."""
-    caches = analysis.knowledge.caches
-    found: dict[tuple[int, str], tuple[Cache, Origin]] = {}
-    if analysis.target is None:
-        return found
-    for node in analysis.target.fs.root.walk():
-        version = node.version
-        for tag in sorted(version.tags) if version is not None else ():
-            cache = caches.get(tag.removeprefix("cache:")) if tag.startswith("cache:") else None
-            if cache is not None:
-                found.setdefault((version.layer, display_path(version.path)), (cache, version.origin))
-    return found
+        left = finding.evidence
+        if isinstance(left, LeftCache):
+            yield [finding], lambda c=left.cache, o=left.version.origin: cache_fix(analysis, c, o)
 
 
 def cache_fix(analysis: Analysis, cache: Cache | None, origin: Origin | None) -> Fix:

@@ -2,11 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ..simulate.analysis import Analysis
 from ..core.results import Finding, Related
+from ..simulate.fs import Version
+from ..simulate.knowledge import Cache
 from .catalogue import rules
 from .common import amount, display_path
+
+
+@dataclass(frozen=True, slots=True)
+class LeftCache:
+    """A DLL105 finding's evidence: the cache, and the version of it that ships."""
+    cache: Cache
+    version: Version
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
@@ -27,4 +37,4 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             yield Finding(rule=rule, span=version.origin.span, message=rule.message.format(**fields),
                           paths=[display_path(version.path)], wasted=version.size,
                           related=[Related(version.origin.span, f"{cache.what}: {cache.source}")],
-                          layers=(version.layer,))
+                          layers=(version.layer,), evidence=LeftCache(cache, version))
