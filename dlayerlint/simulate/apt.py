@@ -1,0 +1,415 @@
+"""What `apt-get install` adds to a layer and what a later purge takes away, before any build.
+
+The figures come from Debian's own indices (``Packages`` and ``Contents``), shipped in
+``dlayerlint/data/apt/`` by ``tools/build_apt_data.py``.  The data is read on the first call
+that needs it, never on import, so a Dockerfile without apt costs nothing.
+
+The closure follows apt's resolver where it matters for bytes: Pre-Depends and Depends always,
+Recommends when they are on, the first satisfiable alternative of ``a | b`` unless another is
+installed already, virtual names through Provides.  Version constraints, Conflicts and Breaks
+are ignored: within one Debian release the candidate of each name is the only version there
+is, so they rarely change which packages come in.  Sizes are Installed-Size, which Debian
+rounds up to KiB per package: an estimate of the bytes the layer's files take.
+"""
+from __future__ import annotations
+
+import fnmatch
+import functools
+import json
+import lzma
+import posixpath
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+
+Group = tuple[str, ...]
+"""One dependency: its alternatives, ``a | b`` as ``("a", "b")``."""
+
+RELEASES = ("bookworm", "trixie", "bullseye")
+STABLE = "trixie"
+"""Debian's stable release when the data was built: what ``debian:latest`` and tags naming no
+release (``python:3.12-slim``) are taken to be; docker-library moved its defaults in 2025."""
+_DEBIAN_TAGS = {"stable": "trixie", "latest": "trixie", "13": "trixie", "oldstable": "bookworm",
+                "12": "bookworm", "oldoldstable": "bullseye", "11": "bullseye"}
+_PRIORITY_RANK = {"required": 0, "important": 1, "standard": 2, "optional": 3, "extra": 4}
+_RELATIONS = ("pre_depends", "depends", "recommends")
+
+# What an apt layer writes besides the packages' own files, measured on real debian:bookworm
+# builds (tests/accuracy_apt/README.md); Installed-Size counts none of it.
+DATABASE_BYTES_PER_PACKAGE = 9_560
+"""The dpkg status, debconf and log files an apt run rewrites, per package installed after it:
+1,028,978 B for 110 packages and 1,014,819 B for 104.  Each later apt layer copies them up
+again, so the earlier layer strands its copy."""
+INFO_BYTES_PER_PACKAGE = 21_000
+"""/var/lib/dpkg/info/<package>.* (file lists, md5sums, maintainer scripts) per new package:
+23.9 KB each for python3's 22 packages, 18.3 KB for git's 38."""
+PYC_PER_PYTHON_BYTE = 0.54
+"""Byte-code that py3compile writes at install, per Installed-Size byte of the python3* and
+libpython3* packages: 11,641,257 B of .pyc for python3's 21,687,296 B."""
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    installed_size_kib: int | None
+    priority: str = "optional"
+    essential: bool = False
+    pre_depends: tuple[Group, ...] = ()
+    depends: tuple[Group, ...] = ()
+    recommends: tuple[Group, ...] = ()
+
+    def needs(self, *, recommends: bool) -> tuple[Group, ...]:
+        """The dependencies apt installs (or keeps) this package for, in apt's order."""
+        return self.pre_depends + self.depends + (self.recommends if recommends else ())
+
+
+class PackageIndex:
+    """One release's packages, with the Provides table and the owners of package paths."""
+
+    def __init__(self, release: str, packages: Mapping[str, Package],
+                 provides: Mapping[str, Iterable[str]] | None = None,
+                 owners: Mapping[str, Iterable[str]] | None = None,
+                 info: Mapping[str, object] | None = None) -> None:
+        self.release = release
+        self.packages = packages
+        self.provided_by = {name: tuple(p) for name, p in (provides or {}).items()}
+        self.owners = {path.lstrip("/"): tuple(p) for path, p in (owners or {}).items()}
+        self.info = dict(info or {})
+
+    def get(self, name: str) -> Package | None:
+        return self.packages.get(name)
+
+    def candidates(self, name: str) -> tuple[str, ...]:
+        """Real packages that satisfy ``name``: itself when it is real, else its providers in the
+        order apt prefers them (Essential first, then by Priority, then by name)."""
+        real = (name,) if name in self.packages else ()
+        providers = sorted((p for p in self.provided_by.get(name, ()) if p in self.packages and p != name),
+                           key=self._preference)
+        return real + tuple(providers)
+
+    def _preference(self, name: str) -> tuple[bool, int, str]:
+        pkg = self.packages[name]
+        return (not pkg.essential, _PRIORITY_RANK.get(pkg.priority, 5), name)
+
+
+@dataclass(frozen=True)
+class InstallPlan:
+    """What one ``apt-get install`` adds: new packages in the order apt marks them."""
+    packages: tuple[str, ...]
+    manual: tuple[str, ...]
+    installed_bytes: int
+    unknown: tuple[str, ...] = ()
+    unresolved: tuple[str, ...] = ()
+    unsized: tuple[str, ...] = ()
+
+    @property
+    def auto(self) -> tuple[str, ...]:
+        """The packages apt marks as automatically installed (what autoremove may take later)."""
+        return tuple(p for p in self.packages if p not in self.manual)
+
+
+@dataclass(frozen=True)
+class RemovePlan:
+    """What one ``apt-get purge``/``remove``/``autoremove`` takes out of the filesystem."""
+    packages: tuple[str, ...]
+    installed_bytes: int
+    not_installed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BaseSet:
+    """The packages a base image already holds, so an install adds only what is missing."""
+    image: str
+    release: str
+    packages: frozenset[str]
+    auto_installed: frozenset[str]
+    note: str
+
+
+# ---- loading the shipped data ---------------------------------------------------------------
+
+def _data_file(name: str) -> bytes:
+    return resources.files("dlayerlint").joinpath("data", "apt", name).read_bytes()
+
+
+class _Columns(Mapping[str, Package]):
+    """The packages of a data file, decoded one at a time when asked for: a closure touches a few
+    hundred of the ~60,000, so building them all would be most of the load time."""
+
+    def __init__(self, data: Mapping) -> None:
+        self._names: list[str] = data["names"].split("\n")
+        self._ids = {name: i for i, name in enumerate(self._names[:data["n_real"]])}
+        self._sizes: list[int | None] = data["installed_size_kib"]
+        self._priority: str = data["priority"]
+        self._codes: Mapping[str, str] = data["priority_codes"]
+        self._essential = frozenset(data["essential"])
+        self._relations = {field: data[field].split("\n") for field in _RELATIONS}
+        self._decoded: dict[str, Package] = {}
+
+    def name(self, ident: str) -> str:
+        return self._names[int(ident)]
+
+    def __getitem__(self, name: str) -> Package:
+        if name not in self._decoded:
+            self._decoded[name] = self._decode(self._ids[name])
+        return self._decoded[name]
+
+    def _decode(self, i: int) -> Package:
+        groups = {field: self._groups(lines[i]) for field, lines in self._relations.items()}
+        return Package(self._names[i], self._sizes[i], self._codes.get(self._priority[i], ""),
+                       i in self._essential, **groups)
+
+    def _groups(self, line: str) -> tuple[Group, ...]:
+        return tuple(tuple(self.name(a) for a in g.split("|")) for g in line.split(",") if g)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+def _table(columns: _Columns, text: str, sep: str, *, key_is_id: bool) -> dict[str, tuple[str, ...]]:
+    """``key<sep>id,id`` lines -> {key: names}; keys are ids in the Provides table, paths in owners."""
+    table = {}
+    for line in filter(None, text.split("\n")):
+        key, _, ids = line.partition(sep)
+        table[columns.name(key) if key_is_id else key] = tuple(columns.name(i) for i in ids.split(",") if i)
+    return table
+
+
+@functools.cache
+def index(release: str) -> PackageIndex:
+    """The package index of a Debian release (bookworm, trixie, bullseye), loaded once."""
+    if release not in RELEASES:
+        raise KeyError(f"no apt data for {release!r}: known are {', '.join(RELEASES)}")
+    data = json.loads(lzma.decompress(_data_file(f"{release}.json.xz")))
+    columns = _Columns(data)
+    info = {k: data[k] for k in ("format", "release", "built", "indices", "contents", "versions")}
+    return PackageIndex(release, columns, _table(columns, data["provides"], ":", key_is_id=True),
+                        _table(columns, data["owners"], "\t", key_is_id=False), info)
+
+
+@functools.cache
+def _bases() -> Mapping:
+    return json.loads(_data_file("bases.json"))
+
+
+# ---- install ------------------------------------------------------------------------------
+
+def _satisfied(index_: PackageIndex, group: Group, have: set[str]) -> bool:
+    return any(c in have for alt in group for c in index_.candidates(alt))
+
+
+def _pick(index_: PackageIndex, group: Group) -> str | None:
+    """apt's choice for an unsatisfied dependency: the first alternative that has a package."""
+    return next((c[0] for c in map(index_.candidates, group) if c), None)
+
+
+def install(index_: PackageIndex, names: Iterable[str], installed: Iterable[str], *,
+            recommends: bool) -> InstallPlan:
+    """The packages ``apt-get install NAMES`` adds on top of ``installed``, and their bytes.
+
+    A name that is only virtual installs its preferred provider (apt asks to choose when
+    there are several; the estimate takes apt's preferred one).
+    """
+    marker = _Marker(index_, set(installed), recommends)
+    manual, unknown = [], []
+    for name in names:
+        target = _pick(index_, (name,))
+        if target is None:
+            unknown.append(name)
+            continue
+        manual.append(target)
+        marker.mark(target)
+    sizes = [(p, index_.packages[p].installed_size_kib) for p in marker.added]
+    return InstallPlan(tuple(marker.added), tuple(dict.fromkeys(manual)), sum(s or 0 for _, s in sizes) * 1024,
+                       tuple(unknown), tuple(dict.fromkeys(marker.unresolved)),
+                       tuple(p for p, s in sizes if s is None))
+
+
+@dataclass
+class _Marker:
+    """apt's MarkInstall, depth first: each dependency is checked just before it is installed,
+    so a package marked for an earlier dependency satisfies a later ``a | b``.  Recommends
+    are followed for new packages only, after their Depends, as apt does."""
+    index: PackageIndex
+    have: set[str]
+    recommends: bool
+    added: list[str] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+    def mark(self, name: str) -> None:
+        if name in self.have:
+            return
+        self.have.add(name)
+        self.added.append(name)
+        pkg = self.index.packages[name]
+        hard = len(pkg.pre_depends) + len(pkg.depends)
+        for number, group in enumerate(pkg.needs(recommends=self.recommends)):
+            if _satisfied(self.index, group, self.have):
+                continue
+            choice = _pick(self.index, group)
+            if choice is not None:
+                self.mark(choice)
+            elif number < hard:
+                self.unresolved.append(" | ".join(group))
+
+
+def database_bytes(installed_count: int) -> int:
+    """The dpkg and debconf databases an apt layer writes, which a later apt layer strands."""
+    return DATABASE_BYTES_PER_PACKAGE * installed_count
+
+
+def package_bytes(index_: PackageIndex, name: str) -> int:
+    """The bytes one new package puts in its install layer: its files (Installed-Size), its
+    dpkg records and, for Python packages, the byte-code py3compile writes."""
+    files = (index_.packages[name].installed_size_kib or 0) * 1024
+    python = files if name.startswith(("python3", "libpython3")) else 0
+    return files + INFO_BYTES_PER_PACKAGE + round(PYC_PER_PYTHON_BYTE * python)
+
+
+def layer_bytes(index_: PackageIndex, plan: InstallPlan, installed_count: int) -> int:
+    """The bytes an install layer adds: its packages' bytes and the rewritten databases
+    (``installed_count`` after it)."""
+    return sum(package_bytes(index_, p) for p in plan.packages) + database_bytes(installed_count)
+
+
+# ---- remove -------------------------------------------------------------------------------
+
+def remove(index_: PackageIndex, installed: Iterable[str], auto_installed: Iterable[str],
+           names: Iterable[str], *, autoremove: bool) -> RemovePlan:
+    """What ``apt-get purge NAMES`` removes (with ``--auto-remove`` when ``autoremove``);
+    ``apt-get autoremove`` is ``names=()`` with ``autoremove=True``.
+
+    Removing a package also removes the installed packages whose Depends it alone satisfied.
+    Autoremove then keeps what the manual and Essential packages need through Pre-Depends,
+    Depends and Recommends (apt's default APT::AutoRemove::RecommendsImportant) and removes
+    the other automatically installed packages.  Suggests are not in the data: the debian
+    images set APT::AutoRemove::SuggestsImportant to false, so apt does not follow them either.
+    """
+    have = set(installed)
+    names = list(names)
+    gone = {n for n in names if n in have}
+    gone |= _broken_by(index_, have, gone)
+    if autoremove:
+        gone |= _unneeded(index_, have - gone, set(auto_installed))
+    order = [n for n in names if n in gone] + sorted(gone - set(names))
+    size = sum((index_.packages[p].installed_size_kib or 0) for p in order if p in index_.packages)
+    return RemovePlan(tuple(order), size * 1024, tuple(n for n in names if n not in have))
+
+
+def _broken_by(index_: PackageIndex, have: set[str], gone: set[str]) -> set[str]:
+    """Installed packages that would lose a Depends that was satisfied before: apt removes them too."""
+    broken: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        left = have - gone - broken
+        for name in sorted(left):
+            pkg = index_.packages.get(name)
+            if pkg and any(_satisfied(index_, g, have) and not _satisfied(index_, g, left)
+                           for g in pkg.pre_depends + pkg.depends):
+                broken.add(name)
+                changed = True
+    return broken
+
+
+def _unneeded(index_: PackageIndex, have: set[str], auto: set[str]) -> set[str]:
+    """apt's mark and sweep: auto packages no manual or Essential package reaches."""
+    roots = [p for p in have if p not in auto or _essential(index_, p)]
+    needed: set[str] = set()
+    while roots:
+        name = roots.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        pkg = index_.packages.get(name)
+        for group in pkg.needs(recommends=True) if pkg else ():
+            roots += [c for alt in group for c in index_.candidates(alt) if c in have]
+    return {p for p in have - needed if p in auto}
+
+
+def _essential(index_: PackageIndex, name: str) -> bool:
+    pkg = index_.packages.get(name)
+    return bool(pkg and pkg.essential)
+
+
+# ---- owners -------------------------------------------------------------------------------
+
+def owner(index_: PackageIndex, path: str) -> str | None:
+    """The package that ships ``path`` (from Contents; shipped for paths under /etc), or None
+    when no package of the release does or the path is outside the shipped roots."""
+    owners = index_.owners.get(posixpath.normpath(path).lstrip("/"), ())
+    return owners[0] if owners else None
+
+
+# ---- base images --------------------------------------------------------------------------
+
+def base_set(image_ref: str) -> BaseSet | None:
+    """The packages of a base image (``debian:bookworm-slim``, ``python:3.12-slim-bookworm`` …),
+    or None when there is no data (alpine, fedora, an unknown image): unknown, never guessed."""
+    name, tag = _split_ref(image_ref)
+    return _base(name, tag)
+
+
+def _split_ref(image_ref: str) -> tuple[str, str]:
+    ref = image_ref.split("@", 1)[0]
+    for prefix in ("docker.io/", "index.docker.io/", "library/"):
+        ref = ref.removeprefix(prefix)
+    name, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "latest")
+    return name, tag
+
+
+@functools.cache
+def _base(name: str, tag: str) -> BaseSet | None:
+    if name == "debian":
+        release = _DEBIAN_TAGS.get(tag.split("-")[0].split(".")[0]) or next(
+            (r for r in RELEASES if tag.startswith(r)), None)
+        return _minbase(f"debian:{tag}", release, "") if release else None
+    if name == "ubuntu":
+        release = _bases()["ubuntu"].get(tag.split("-")[0])
+        note = _bases()["ubuntu_note"].format(release=release)
+        return _minbase(f"ubuntu:{tag}", release, note) if release else None
+    return _official(name, tag)
+
+
+def _minbase(image: str, release: str, note: str) -> BaseSet:
+    rec = _bases()["releases"][release]
+    slim = f"; {_bases()['slim']}" if "slim" in image else ""
+    return BaseSet(image, release, frozenset(rec["packages"]), frozenset(rec["auto_installed"]),
+                   (note + "; " if note else "") + rec["source"] + slim)
+
+
+def _official(name: str, tag: str) -> BaseSet | None:
+    """An official image from the table of bases.json: its FROM's set plus its kept installs."""
+    entry = _image_entry(name, tag)
+    if entry is None:
+        return None
+    pattern, rec, assumed = entry
+    parent = base_set(rec["from"])
+    if parent is None:
+        return None
+    packages, auto = set(parent.packages), set(parent.auto_installed)
+    for step in rec["installs"]:
+        plan = install(index(parent.release), step["packages"], packages, recommends=step["recommends"])
+        packages |= set(plan.packages)
+        auto = (auto | set(plan.auto)) - set(plan.manual)
+    note = f"{pattern} from {rec['source']} on {parent.image} ({parent.note}); {rec['note']}"
+    if assumed:
+        note = f"the tag names no Debian release: assumed {STABLE}; " + note
+    return BaseSet(f"{name}:{tag}", parent.release, frozenset(packages), frozenset(auto), note)
+
+
+def _image_entry(name: str, tag: str) -> tuple[str, Mapping, bool] | None:
+    """The most specific pattern of bases.json matching ``name:tag``; a tag naming no Debian
+    release gets the stable one (``3.12-slim`` -> ``3.12-slim-trixie``, ``22-slim`` -> ``22-trixie-slim``)."""
+    images = _bases()["images"]
+    tries = [tag]
+    if not any(r in tag for r in RELEASES):
+        tries += [f"{tag}-{STABLE}", tag.replace("slim", f"{STABLE}-slim")]
+    matches = [(p, candidate) for candidate in tries for p in images if fnmatch.fnmatchcase(f"{name}:{candidate}", p)]
+    if not matches:
+        return None
+    best, candidate = max(matches, key=lambda m: len(m[0].replace("*", "")))
+    return best, images[best], candidate != tag
