@@ -36,6 +36,9 @@ def target_index(dockerfile: Dockerfile, target: str | None) -> int | None:
     return None
 
 
+MAX_NAMED = 5   # sources a note names before "and N more"
+
+
 class UnknownTarget(ValueError):
     pass
 
@@ -74,10 +77,23 @@ def _checked(text: str, context: BuildContext | None, build_args: Mapping[str, s
     known = knowledge()
     if index is None:
         return Analysis(dockerfile, list(dockerfile.errors), None, [], [], known, context)
-    run = Replayer(dockerfile, known, context, build_args or {}).run(index)
+    replayer = Replayer(dockerfile, known, context, build_args or {})
+    run = replayer.run(index)
     analysis = Analysis(dockerfile, list(dockerfile.errors), run, layer_reports(run), [], known, context)
+    analysis.notes.extend(_missing_sources_note(replayer.missing_sources, context))
     analysis.findings = run_checks(analysis, extra_checks)
     return analysis
+
+
+def _missing_sources_note(missing: list[str], context: BuildContext | None) -> list[str]:
+    """Once per file: which COPY/ADD sources we could not see, and how to let us see them."""
+    if not missing:
+        return []
+    names = list(dict.fromkeys(missing))
+    shown = ", ".join(names[:MAX_NAMED]) + (f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else "")
+    where = f"in the build context {context.root.resolve()}" if context is not None else "(no build context)"
+    return [f"COPY/ADD sources not found {where}: {shown}; they are linted as files and folders of unknown "
+            f"size. Pass --context DIR (the folder the image is built from) for exact bytes."]
 
 
 def _select(analysis: Analysis, selection: RuleSelection) -> None:

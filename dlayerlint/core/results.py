@@ -41,6 +41,9 @@ class Finding:
     # what the rule saw (simulate's versions, cache or events), so a fix reads it instead of re-deriving it;
     # typed loosely because core sits below simulate
     evidence: object = None
+    # "likely" when a path the rule is about was never named: it lies in what an earlier layer
+    # wrote unnamed (an archive, a clone, a package), so that layer most likely made it
+    certainty: str = "certain"
 
     @property
     def severity(self) -> str:

@@ -20,8 +20,8 @@ from ..core.results import Finding, Fix
 from ..simulate.knowledge import Cache
 from ..dockerfile.model import Dockerfile, Instruction
 from ..simulate.fs import Origin, Version
-from .source import (PLAIN, SHELL_COMMENT, NoFix, continuation_indent, joiner, parsed_cleanly, posix_shell_stage,
-                     source_lines, uses_buildkit, with_flag, without_dangling_escape)
+from .source import (PLAIN, NoFix, appended, parsed_cleanly, posix_shell_stage, source_lines, uses_buildkit,
+                     with_flag)
 
 UNSAFE = "unsafe: the cache leaves the image; a later step that reads it would fail"
 
@@ -52,7 +52,7 @@ def cache_fix(analysis: Analysis, cache: Cache | None, origin: Origin | None) ->
     else:
         clean = cache.clean.replace("${PM_NAME}", posixpath.basename(directory))
         _nothing_older_removed(analysis, run, cache)
-        lines = _with_clean(dockerfile, run, clean)
+        lines = appended(dockerfile, run, clean)
         description = f"clean {cache.what} in the RUN that made it (`{clean}`); {UNSAFE}"
     return Fix(run.line, run.end_line, "\n".join(lines), safe=False, description=description)
 
@@ -81,17 +81,6 @@ def _nothing_older_removed(analysis: Analysis, run: Instruction, cache: Cache) -
 
 def _live_cache(version: Version, key: str) -> bool:
     return not version.dropped and version.stranded_by is None and f"cache:{key}" in version.tags
-
-
-def _with_clean(dockerfile: Dockerfile, run: Instruction, clean: str) -> list[str]:
-    """The RUN with `&& clean` as its last command (after `a; b` it runs when b
-    succeeds, and the RUN fails when b fails either way)."""
-    if SHELL_COMMENT.search(run.arguments):
-        raise NoFix(f"a `#` comment in the RUN on line {run.line} would swallow the clean-up")
-    lines = source_lines(dockerfile, run)
-    indent = continuation_indent(dockerfile, [run])
-    lines[-1] = without_dangling_escape(dockerfile, lines[-1]) + joiner(dockerfile, indent) + clean
-    return lines
 
 
 def _with_option(dockerfile: Dockerfile, run: Instruction, origin: Origin, clean: str) -> list[str]:

@@ -114,3 +114,14 @@ def posix_shell_stage(dockerfile: Dockerfile, instruction: Instruction) -> Stage
     if shells:
         raise NoFix(f"SHELL on line {shells[-1].line} changes the shell that runs RUN")
     return stage
+
+
+def appended(dockerfile: Dockerfile, run: Instruction, clean: str) -> list[str]:
+    """The RUN with `&& clean` as its last command (after `a; b` it runs when b
+    succeeds, and the RUN fails when b fails either way)."""
+    if SHELL_COMMENT.search(run.arguments):
+        raise NoFix(f"a `#` comment in the RUN on line {run.line} would swallow the clean-up")
+    lines = source_lines(dockerfile, run)
+    indent = continuation_indent(dockerfile, [run])
+    lines[-1] = without_dangling_escape(dockerfile, lines[-1]) + joiner(dockerfile, indent) + clean
+    return lines

@@ -29,13 +29,16 @@ def rule_for(version: Version, event: Event, made_by: Instruction) -> str:
     if any(tag.startswith("cache:") for tag in version.tags):
         return "DLL104"
     if event.action == "modify":
-        command = event.origin.text.split(" ", 1)[0].rsplit("/", 1)[-1]
-        if made_by.keyword in ("COPY", "ADD") and command in METADATA_COMMANDS:
+        leading = [word.rsplit("/", 1)[-1] for word in event.origin.text.split(" ", 3)[:3]]   # `sudo chmod …`
+        if made_by.keyword in ("COPY", "ADD") and not METADATA_COMMANDS.isdisjoint(leading):
             return "DLL103"
         return "DLL102"
     if "archive" in version.tags:
         return "DLL106"
     return "DLL101" if event.action == "remove" else "DLL102"
+
+
+LIKELY = "likely"   # the tag provenance puts on a path no command named
 
 
 def _cache_what(versions: list[Version], caches: dict[str, Cache]) -> str:
@@ -52,7 +55,7 @@ def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Anal
     fields = {
         "command": event.origin.text,
         "paths": list_paths(v.path for v in versions),
-        "made_on": lines_phrase(m.origin.span.start.line for m in made),
+        "made_on": _made_on(made),
         "copies": f" and copied again on {lines_phrase(copy_lines)}"
                   f"{f' (and {unlisted} earlier copies)' if unlisted > 0 else ''}" if copy_lines else "",
         "bytes": amount(total(v.size for v in versions)),
@@ -65,7 +68,15 @@ def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Anal
     related += [Related(c.origin.span, "copied again here") for v in versions for c in _unique_origins(_copies(v))]
     return Finding(rule=rule, span=event.origin.span, message=rule.message.format(**fields),
                    paths=sorted({display_path(v.path) for v in versions}), wasted=total(v.size for v in versions),
-                   related=related, layers=tuple(sorted({m.layer for m in made} | {event.origin.layer})))
+                   related=related, layers=tuple(sorted({m.layer for m in made} | {event.origin.layer})),
+                   certainty="likely" if any(LIKELY in m.tags for m in made) else "certain")
+
+
+def _made_on(made: list[Version]) -> str:
+    """'line 4', or for paths no command named 'line 4 (most likely by `git clone …`)'."""
+    phrase = lines_phrase(m.origin.span.start.line for m in made)
+    makers = sorted({m.origin.text for m in made if LIKELY in m.tags})
+    return f"{phrase} (most likely by `{'`, `'.join(makers)}`)" if makers else phrase
 
 
 def _copies(version: Version) -> list[Version]:

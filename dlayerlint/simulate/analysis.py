@@ -2,7 +2,7 @@
 bytes, and (after the rules) the findings."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .context.build import BuildContext
 from ..dockerfile.model import Dockerfile, ParseError
@@ -17,6 +17,7 @@ class LayerReport:
     layer: Layer
     added: Size
     stranded: Size
+    estimate: str = ""   # where an estimate of its bytes comes from (the apt package data), when it has one
 
 
 @dataclass(slots=True)
@@ -28,6 +29,7 @@ class Analysis:
     findings: list[Finding]
     knowledge: Knowledge    # the command knowledge the replay used: rules and fixes read caches from it
     context: BuildContext | None = None   # what COPY read: fixes look at a copied file's mode
+    notes: list[str] = field(default_factory=list)   # once-per-file remarks (sources we could not see)
 
     @property
     def stranded(self) -> Size | None:
@@ -36,11 +38,12 @@ class Analysis:
 
 def layer_reports(run: StageRun) -> list[LayerReport]:
     reports = []
+    estimates = run.facts.apt.estimates if run.facts.apt is not None else {}
     for layer in run.layers:
         versions = [v for v in run.fs.layer_versions.get(layer.index, []) if not v.dropped]
         added = total(v.size for v in versions)
         if layer.unknown or run.fs.base_touched.get(layer.index):
             added = added + UNKNOWN
         stranded = total(v.size for v in versions if v.stranded_by is not None)
-        reports.append(LayerReport(layer, added, stranded))
+        reports.append(LayerReport(layer, added, stranded, estimates.get(layer.index, "")))
     return reports

@@ -5,9 +5,13 @@ from typing import TYPE_CHECKING
 
 import posixpath
 import re
+from collections.abc import Callable
+from functools import partial
 
 from .context.build import has_wildcards
+from .context.entries import ContextFile
 from ..dockerfile.expand import expand_word
+from .effects.provenance import likely_maker
 from .fs import Origin, has_glob
 from ..dockerfile.model import Instruction
 from ..core.sizes import UNKNOWN, Size, exact
@@ -16,6 +20,7 @@ from .script import _heredoc_size
 
 if TYPE_CHECKING:   # for annotations only: the importer imports this module
     from .stages import Replayer
+UNSEEN = frozenset({"copied"})   # a folder COPY brought from a context we cannot see
 URL = re.compile(r"^(?:https?|git|ssh)://|^git@")
 
 
@@ -33,6 +38,11 @@ class _Copier:
         self.from_stage = instruction.flag_values("from")[-1] if instruction.flag("from") else None
 
     def _write(self, path: str, size: Size, source_name: str = "") -> None:
+        fs = self.run.fs
+        if fs.lookup(path) is None:   # COPY nginx.conf over the file an earlier install made
+            maker = likely_maker(fs, self.run.facts, path, self.origin.layer, writing=True)
+            if maker is not None:
+                fs.materialize(path, maker, False)
         tags = self.knowledge.file_tags(path)
         if source_name and "secret" not in tags and self.knowledge.is_secret(source_name):
             tags |= {"secret"}
@@ -105,7 +115,10 @@ class _Copier:
             return
         matches = context.match(source, self.instruction.flag_values("exclude"))
         if not matches and not has_wildcards(source):   # a wildcard may match nothing
-            self.layer.unknown.append(f"{source} is not in the build context (the build would fail)")
+            if context.excludes(source):
+                self.layer.unknown.append(f"{source} is excluded from the build context (the build would fail)")
+            else:
+                self._without_context(source, target, into_dir)
             return
         for match in matches:
             members = context.archive_entries(match.source) \
@@ -121,22 +134,44 @@ class _Copier:
                     self._place(folder + entry.rel if entry.rel else target, entry.size, entry.is_dir)
             else:
                 name = posixpath.basename(match.source)
-                self._place(posixpath.join(target, name) if into_dir else target, match.entries[0].size, False)
+                destination = posixpath.join(target, name) if into_dir else target
+                self._place(destination, match.entries[0].size, False)
+                self._note_archive(destination, partial(context.archive_entries, match.source))
 
     def _without_context(self, source: str, target: str, into_dir: bool) -> None:
-        """A named source still lands at a known path, of unknown size."""
-        self.layer.unknown.append(f"{source}: no build context")
+        """A source the context does not hold (or with no context) still lands at its
+        destination, of unknown size: a file when it is named like one, else a folder of
+        unknown contents, so rules see a later chmod or mv of what it brought."""
+        self.layer.unknown.append(f"{source}: not in the build context we can see")
+        self.replayer.missing_sources.append(source)
         name = posixpath.basename(posixpath.normpath(source))
-        if has_glob(source) or source.endswith("/") or name in (".", "", ".."):
-            self.run.fs.add_blob(target, UNKNOWN, self.origin)
+        if _names_a_folder(source, name, target, into_dir):
+            self.run.fs.add_blob(target, UNKNOWN, self.origin, UNSEEN)
         else:
             self._write(posixpath.join(target, name) if into_dir else target, UNKNOWN, name)
+
+    def _note_archive(self, path: str, members: Callable[[], list[ContextFile] | None]) -> None:
+        """Remember an archive copied from the context, for the RUN that may unpack it."""
+        node = self.run.fs.lookup(path)
+        if node is not None and node.version is not None and self.knowledge.is_archive(path):
+            self.run.facts.copied_archives[path] = (node.version, members)
 
     def _place(self, path: str, size: int, is_dir: bool) -> None:
         if is_dir:
             self.run.fs.ensure_dir(path, created=True)
         else:
             self._write(path, exact(size))
+
+
+def _names_a_folder(source: str, name: str, target: str, into_dir: bool) -> bool:
+    """What an unseen source most likely is: `conf/`, `.`, a glob and a name with no
+    extension are folders (`COPY src /app/src`), unless it is copied to a file name
+    (`COPY entrypoint /entrypoint.sh`); `run.sh`, `app.jar` or `.npmrc` are files."""
+    if has_glob(source) or source.endswith("/") or name in (".", "", ".."):
+        return True
+    if "." in name:   # app.jar, run.sh, .npmrc
+        return False
+    return into_dir or "." not in posixpath.basename(target).lstrip(".")
 
 
 def _single_source_name(sources: list[str | None]) -> str | None:

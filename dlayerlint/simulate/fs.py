@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..core.spans import Span
-from ..core.sizes import Confidence, Size
+from ..core.sizes import UNKNOWN, Confidence, Size
 
 BLOB = "\0contents"
 
@@ -164,6 +164,14 @@ def is_blob(name: str) -> bool:
     return name.startswith(BLOB)
 
 
+UNNAMED_CONTENTS = frozenset({"copied", "clone", "likely"})   # blob tags of files whose names we lack
+
+
+def _stands_for_any(node: Node) -> bool:
+    version = node.version
+    return version is not None and is_blob(node.name) and not UNNAMED_CONTENTS.isdisjoint(version.tags)
+
+
 def _matches(name: str, pattern: str) -> bool:
     if is_blob(name):
         return pattern == "*"
@@ -180,6 +188,7 @@ class SymbolicFS:
         self.events: list[Event] = []
         self.layer_versions: dict[int, list[Version]] = {}
         self.base_touched: dict[int, list[str]] = {}   # layer → base paths it copied up
+        self.blobs_in: dict[str, list[Version]] = {}   # directory → its BLOBs, newest last
 
     # -- lookup --------------------------------------------------------------------
 
@@ -192,15 +201,20 @@ class SymbolicFS:
         return node
 
     def glob(self, pattern: str) -> list[Node]:
-        """Nodes matching a path that may hold *, ? or [..] components."""
+        """Nodes matching a path that may hold *, ? or [..] components. The unnamed contents
+        of an unseen COPY, a clone or a likely path (`_stands_for_any`) may hold any name, so a
+        glob component matches them, and they stand for whatever lies beneath."""
         nodes = [self.root]
         for part in _parts(pattern):
             following: list[Node] = []
             for node in nodes:
                 if not node.children:
+                    if _stands_for_any(node):
+                        following.append(node)
                     continue
                 if has_glob(part):
-                    following.extend(child for name, child in node.children.items() if _matches(name, part))
+                    following.extend(child for name, child in node.children.items()
+                                     if _matches(name, part) or (is_blob(name) and _stands_for_any(child)))
                 elif part in node.children:
                     following.append(node.children[part])
             nodes = following
@@ -209,6 +223,39 @@ class SymbolicFS:
     def is_dir(self, path: str) -> bool:
         node = self.lookup(path)
         return node is not None and node.is_dir
+
+    def blob_over(self, path: str, before: int) -> Version | None:
+        """The newest BLOB an earlier layer left in path's nearest ancestor that still holds
+        one: contents of unknown names, among which path may well be."""
+        parts = _parts(path)
+        for depth in range(len(parts) - 1, -1, -1):
+            directory = "/" + "/".join(parts[:depth])
+            live = [v for v in self.blobs_in.get(directory, ()) if v.layer < before and self._is_live(v)]
+            if live:
+                return live[-1]
+        return None
+
+    def _is_live(self, version: Version) -> bool:
+        node = self.lookup(version.path)
+        return node is not None and node.version is version
+
+    def materialize(self, path: str, maker: Version | Origin, as_dir: bool) -> Node:
+        """A path no command named, that an earlier layer's unnamed write (maker) most likely
+        made: it gets that layer's version, of unknown size, tagged `likely`, so a later
+        chmod, sed -i, mv or rm of it strands what it strands for a named file."""
+        origin = maker if isinstance(maker, Origin) else maker.origin
+        tags = (maker.tags if isinstance(maker, Version) else frozenset()) | {"likely"}
+        if as_dir:
+            self.ensure_dir(path, created=True)
+            blob = self._record(Version(posixpath.join(path, f"{BLOB}{origin.layer}"), UNKNOWN, origin, tags))
+            self._file_node(blob.path).version = blob
+            self.blobs_in.setdefault(posixpath.normpath(path), []).append(blob)
+            node = self.lookup(path)
+        else:
+            node = self._file_node(path)
+            node.version = self._record(Version(path, UNKNOWN, origin, tags))
+        assert node is not None
+        return node
 
     # -- building the tree -----------------------------------------------------------
 
@@ -259,7 +306,7 @@ class SymbolicFS:
             node.version.size = node.version.size + size
             node.version.tags |= tags
             return
-        self.write(path, size, origin, tags)
+        self.blobs_in.setdefault(posixpath.normpath(directory), []).append(self.write(path, size, origin, tags))
 
     def append(self, path: str, extra: Size, origin: Origin) -> Version:
         node = self.lookup(path)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from ..core.datafiles import load_data
+from .bases import BaseLayout, layout_for
 from .effects import VERBS
 
 MAX_REMEMBERED_PATHS = 50_000
@@ -86,6 +87,7 @@ class Knowledge:
     secret_paths: Matcher       # paths that hold secrets, whatever their name
     archive_suffixes: tuple[str, ...]
     base_families: tuple[tuple[str, str], ...]
+    bases: dict[str, Any]       # rules/bases.yaml: what each base image holds (see bases.py)
     _tags: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def file_tags(self, path: str) -> frozenset[str]:
@@ -106,6 +108,9 @@ class Knowledge:
 
     def is_archive(self, path: str) -> bool:
         return path.lower().endswith(self.archive_suffixes)
+
+    def base_layout(self, image: str) -> BaseLayout | None:
+        return layout_for(self.bases, image, self.base_family(image))
 
     def base_family(self, image: str) -> str:
         name = image.rsplit("/", 1)[-1].lower()
@@ -181,4 +186,5 @@ def knowledge() -> Knowledge:
         secret_paths=_any_of(files["secret_paths"], "*/"),
         archive_suffixes=tuple(files["archive_suffixes"]),
         base_families=tuple((item["match"], item["family"]) for item in packages["base_families"]),
+        bases=load_data("bases.yaml"),
     )

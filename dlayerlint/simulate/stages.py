@@ -37,6 +37,7 @@ class Replayer:
         self.build_args = dict(build_args)
         self.global_args = self._global_args()
         self._runs: dict[int, StageRun] = {}
+        self.missing_sources: list[str] = []   # COPY/ADD sources the context did not hold
 
     # -- stages --------------------------------------------------------------------------
 
@@ -112,7 +113,8 @@ class Replayer:
             reference = self.base_reference(chain[-1])
             parent = self.stage_index(reference)
         root = chain.pop()
-        run = StageRun(root, reference, SymbolicFS(), StageFacts(self.knowledge.base_family(reference or "")), [],
+        run = StageRun(root, reference, SymbolicFS(), StageFacts(self.knowledge.base_family(reference or ""),
+                                                             layout=self.knowledge.base_layout(reference or "")), [],
                        BuildState(env={}))
         self._apply_all(run)
         for child in reversed(chain):

@@ -5,12 +5,15 @@ import posixpath
 from typing import TYPE_CHECKING
 
 from ...shell.argv import Arguments
-from ...core.sizes import UNKNOWN, ZERO, Size
+from ...core.sizes import UNKNOWN, ZERO, Size, exact
 from .registry import verb
 
 if TYPE_CHECKING:   # annotations only: the runner imports this module
     from ..knowledge import CommandSpec
     from .runner import CommandRunner, Invocation
+
+CLONE = frozenset({"clone"})   # a clone's target was empty: all beneath it is the clone's
+
 
 def _remote_name(url: str) -> str:
     path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
@@ -66,12 +69,19 @@ def download(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size
 def extract(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
     args = runner.arguments(spec, call)
     if call.name == "unzip":
-        target = args.value("-d") or "."
-        _fill(runner, target, call, "unzip")
+        archive = runner.absolute(args.operands[0][0]) if args.operands else None
+        if archive is not None:
+            runner.facts.extractions.append((archive, call.origin))
+        _fill(runner, args.value("-d") or ".", call, "unzip")
         return ZERO
     mode = _tar_mode(call, args)
     if mode == "x":
-        _fill(runner, args.value("-C", "--directory") or ".", call, "tar")
+        archive = runner.absolute(args.value("-f", "--file") or _old_style_file(call))
+        directory = args.value("-C", "--directory") or "."
+        if archive is not None:
+            runner.facts.extractions.append((archive, call.origin))
+        if not _unpack_known(runner, archive, directory, _strip_count(args), call):
+            _fill(runner, directory, call, "tar")
     elif mode == "c":
         archive = args.value("-f", "--file") or _old_style_file(call)
         if archive not in (None, "-"):
@@ -80,12 +90,43 @@ def extract(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
     return ZERO if mode != "c" else UNKNOWN
 
 
-def _fill(runner: CommandRunner, directory: str | None, call: Invocation, what: str) -> None:
+def _strip_count(args: Arguments) -> int:
+    value = args.value("--strip-components") or args.value("--strip")
+    return int(value) if value is not None and value.isdigit() else 0
+
+
+def _unpack_known(runner: CommandRunner, archive: str | None, directory: str | None, strip: int,
+                  call: Invocation) -> bool:
+    """Unpack an archive COPY brought from the build context: its members' names and sizes
+    are exact, as for ADD. False when the archive is not one we can read."""
+    copied = runner.facts.copied_archives.get(archive or "")
+    node = runner.fs.lookup(archive) if archive is not None else None
+    target = runner.absolute(directory)
+    if copied is None or node is None or node.version is not copied[0] or not runner.writable(target):
+        return False
+    members = copied[1]()
+    if members is None:
+        return False
+    assert target is not None
+    for member in members:
+        parts = member.rel.split("/")[strip:]
+        if not parts or not parts[0]:
+            continue
+        path = posixpath.join(target, *parts)
+        if member.is_dir:
+            runner.fs.ensure_dir(path, created=True)
+        else:
+            runner.create(path, exact(member.size), call.origin)
+    return True
+
+
+def _fill(runner: CommandRunner, directory: str | None, call: Invocation, what: str,
+          tags: frozenset[str] = frozenset()) -> None:
     path = runner.absolute(directory)
     runner.note_unknown(f"files unpacked by {what}")
     if runner.writable(path):
         assert path is not None
-        runner.fs.add_blob(path, UNKNOWN, call.origin)
+        runner.fs.add_blob(path, UNKNOWN, call.origin, tags)
 
 
 @verb("compress")
@@ -119,5 +160,5 @@ def clone(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
     if len(operands) < 2:
         return UNKNOWN
     directory = operands[2] if len(operands) > 2 else _remote_name(operands[1] or "").removesuffix(".git")
-    _fill(runner, directory or None, call, "git clone")
+    _fill(runner, directory or None, call, "git clone", CLONE)
     return ZERO

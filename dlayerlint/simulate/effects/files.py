@@ -20,8 +20,9 @@ def remove(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
     args = runner.arguments(spec, call)
     if spec.flags("requires") and not args.has(*spec.flags("requires")):
         return ZERO
+    recursive = args.has(*spec.flags("recursive"))
     for text, index in args.operands:
-        for node in runner.nodes(text, call.is_glob(index)):
+        for node in runner.nodes(text, call.is_glob(index), call.origin, recursive, removing=True):
             runner.fs.remove(node, call.origin)
     return ZERO
 
@@ -40,7 +41,7 @@ def modify(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
 def touch(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
     args = runner.arguments(spec, call)
     for text, index in args.operands:
-        if runner.nodes(text, call.is_glob(index)):
+        if runner.nodes(text, call.is_glob(index), call.origin):
             runner.copy_up(text, call.is_glob(index), call.origin, False)
         elif not args.has("-c", "--no-create") and not call.is_glob(index):
             runner.create(text, ZERO, call.origin)
@@ -97,7 +98,7 @@ def _transfer(runner: CommandRunner, spec: CommandSpec, call: Invocation, moving
         destination = target_dir + "/"
     many = len(operands) > 1 or any(call.is_glob(index) for _, index in operands)
     for text, index in operands:
-        found = runner.nodes(text, call.is_glob(index))
+        found = runner.nodes(text, call.is_glob(index), call.origin if moving else None)
         if not found:
             runner.note_unknown(f"{call.name} of {text or 'an unknown path'}")
         for node in found:

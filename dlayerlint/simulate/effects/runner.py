@@ -15,10 +15,11 @@ import posixpath
 from dataclasses import dataclass
 
 from ...shell.argv import Arguments, split_arguments
-from ..fs import Node, Origin, SymbolicFS
+from ..fs import Node, Origin, SymbolicFS, has_glob, is_blob
 from ..knowledge import CommandSpec, Knowledge
 from ...core.sizes import UNKNOWN, ZERO, Size
 from .packages import StageFacts, package_manager
+from .provenance import likely_maker
 from .registry import VERBS
 from .writes import ZERO_SOURCES
 
@@ -68,15 +69,31 @@ class CommandRunner:
             return False
         return not any(path == m or path.startswith(m.rstrip("/") + "/") for m in self.masked)
 
-    def nodes(self, text: str | None, glob: bool) -> list[Node]:
+    def nodes(self, text: str | None, glob: bool, origin: Origin | None = None, recursive: bool = False,
+              removing: bool = False) -> list[Node]:
+        """The nodes a path operand names. With the operation's origin, a path no command named
+        that an earlier layer most likely wrote unnamed is materialised (see provenance.py);
+        a removal claims less: `rm -rf /etc/x.d/*` after `COPY root /` usually clears the
+        base's or a package's defaults, not what the COPY brought."""
         path = self.absolute(text)
         if not self.writable(path):
             return []
         assert path is not None
         if glob:
-            return self.fs.glob(path)
+            found = self.fs.glob(path)
+            if not found and origin is not None and not removing:   # `chmod +x /usr/local/bin/*` after `COPY rootfs /`
+                prefix = _fixed_prefix(path)
+                if self.fs.lookup(prefix) is None and self._likely(prefix, origin, True) is not None:
+                    found = self.fs.glob(path)
+            return found
         node = self.fs.lookup(path)
+        if node is None and origin is not None:
+            node = self._likely(path, origin, recursive, removing)
         return [node] if node is not None else []
+
+    def _likely(self, path: str, origin: Origin, recursive: bool, removing: bool = False) -> Node | None:
+        maker = likely_maker(self.fs, self.facts, path, origin.layer, removing)
+        return self.fs.materialize(path, maker, recursive) if maker is not None else None
 
     def note_unknown(self, reason: str) -> None:
         if reason not in self.unknown:
@@ -107,7 +124,7 @@ class CommandRunner:
     # -- removal and metadata --------------------------------------------------------------
 
     def copy_up(self, text: str | None, glob: bool, origin: Origin, recursive: bool) -> None:
-        found = self.nodes(text, glob)
+        found = [_unseen_file(node) for node in self.nodes(text, glob, origin, recursive)]
         path = self.absolute(text)
         if not found and self.writable(path) and not glob:
             self.note_unknown(f"copy-up of {path} from the base image")
@@ -124,6 +141,12 @@ class CommandRunner:
             return
         assert path is not None
         tags = self.tags_for(path)
+        if self.fs.lookup(path) is None:   # `>> /etc/nginx/nginx.conf` after installing nginx
+            # `>>` to a file in a drop-in folder (/etc/sudoers.d/x) creates it: only a write
+            maker = likely_maker(self.fs, self.facts, path, origin.layer,
+                                 writing=not append or ".d/" in path)
+            if maker is not None:
+                self.fs.materialize(path, maker, False)
         if append:
             self.fs.append(path, size, origin)
         else:
@@ -170,3 +193,20 @@ class CommandRunner:
     # -- downloads, archives, checkouts ----------------------------------------------------------
 
     # -- package managers ------------------------------------------------------------------------
+
+
+def _fixed_prefix(pattern: str) -> str:
+    """The folder a glob path starts in: /usr/local/bin for /usr/local/bin/*.sh."""
+    parts = pattern.split("/")
+    fixed = next((i for i, part in enumerate(parts) if has_glob(part)), len(parts))
+    return "/".join(parts[:fixed]) or "/"
+
+
+def _unseen_file(node: Node) -> Node:
+    """`COPY tool /opt/bin/tool` from a source we cannot see lands as a folder of unknown
+    contents (it may be one); a plain chmod of it shows it was a file: the blob is that file."""
+    if node.children and len(node.children) == 1:
+        (only,) = node.children.values()
+        if only.version is not None and is_blob(only.name) and "copied" in only.version.tags:
+            return only
+    return node
