@@ -42,6 +42,10 @@ REALBUILD = SHARED / "tools" / "realbuild.py"
 # generous: a busybox case takes ~30 s cold; a debian case may first debootstrap the base
 BUILD_TIMEOUT = {"busybox": 900, "debian": 2700}
 LINT_TIMEOUT = 120
+# exact: bytes within 1%; cache: a knowledge-base size within 25%; unseen: linted with no build
+# context (the usual case for a Dockerfile opened alone), so the findings (expect_rules) must be
+# there and the bytes must say unknown, never a number the build contradicts
+KINDS = ("exact", "cache", "unseen")
 
 
 # ---------------------------------------------------------------- cases
@@ -56,8 +60,8 @@ def load_case(name: str) -> dict:
     for key in ("description", "tolerance", "kind"):
         if key not in spec:
             raise ValueError(f"{name}/case.yaml: missing {key!r}")
-    if spec["kind"] not in ("exact", "cache"):
-        raise ValueError(f"{name}/case.yaml: kind must be 'exact' or 'cache'")
+    if spec["kind"] not in KINDS:
+        raise ValueError(f"{name}/case.yaml: kind must be one of {', '.join(KINDS)}")
     spec["name"] = name
     spec["dir"] = directory
     spec["dockerfile"] = directory / "Dockerfile"
@@ -214,8 +218,8 @@ def truth_drift(case: dict, stored: dict, fresh: dict) -> tuple[list[str], list[
 
 def run_dlayerlint(case: dict) -> tuple[int, dict | None, str]:
     """(exit code, parsed JSON or None, stderr/stdout text for messages)."""
-    cmd = [sys.executable, "-m", "dlayerlint", "check", "--format", "json",
-           "--context", str(case["dir"])]
+    context = case["dir"] if case["kind"] != "unseen" else Path(tempfile.mkdtemp(prefix="dlayerlint-unseen-"))
+    cmd = [sys.executable, "-m", "dlayerlint", "check", "--format", "json", "--context", str(context)]
     for k, v in case["build_args"].items():
         cmd += ["--build-arg", f"{k}={v}"]
     cmd.append(str(case["dockerfile"]))
@@ -282,6 +286,10 @@ def compare(case: dict, truth: dict, code: int, data: dict | None, text: str = "
         return row
     tol = case["tolerance"]
     row["estimated"], row["error"] = estimate, rel_error(estimate, row["true"])
+    if case["kind"] == "unseen":
+        problems += _unseen_problems(case, entry, row["true"])
+        row["ok"] = not problems
+        return row
     if estimate is None:
         problems.append("no estimate (stranded_bytes is null)")
     elif not within(estimate, row["true"], tol):
@@ -296,6 +304,22 @@ def compare(case: dict, truth: dict, code: int, data: dict | None, text: str = "
         notes += layer_notes
     row["ok"] = not problems
     return row
+
+
+def _unseen_problems(case: dict, entry: dict, true: int) -> list[str]:
+    """A case linted with no context: its rules fire, and what they cannot count says unknown
+    (a lower bound at most the real bytes), never a wrong exact number."""
+    problems = []
+    fired = {f["rule"] for f in entry.get("findings", [])}
+    missing = sorted(set(case.get("expect_rules", [])) - fired)
+    if missing:
+        problems.append(f"expected findings missing: {missing} (found {sorted(fired)})")
+    if entry.get("stranded_confidence") != "unknown":
+        problems.append(f"stranded_confidence {entry.get('stranded_confidence')!r}, expected 'unknown'")
+    estimate = entry.get("stranded_bytes")
+    if estimate is not None and estimate > true:
+        problems.append(f"lower bound {estimate} exceeds the real {true}")
+    return problems
 
 
 # ---------------------------------------------------------------- main

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .context.build import BuildContext
 from ..dockerfile.model import Dockerfile, ParseError
 from .layers import Layer, StageRun
-from ..core.sizes import UNKNOWN, Size, total
+from ..core.sizes import UNKNOWN, Confidence, Size, total
 from .knowledge import Knowledge
 from ..core.results import Finding
 
@@ -33,7 +33,14 @@ class Analysis:
 
     @property
     def stranded(self) -> Size | None:
-        return total(layer.stranded for layer in self.layers) if self.target is not None else None
+        """The file's stranded bytes: exact only when every layer a later one could have
+        changed has known contents; otherwise what we count is a lower bound."""
+        if self.target is None:
+            return None
+        counted = total(layer.stranded for layer in self.layers)
+        if any(not report.added.known for report in self.layers[:-1]):
+            return Size(counted.bytes, Confidence.UNKNOWN)
+        return counted
 
 
 def layer_reports(run: StageRun) -> list[LayerReport]:

@@ -362,6 +362,16 @@ class SymbolicFS:
             elif source.version is not None:
                 self.write(target, source.version.size, origin, source.version.tags)
 
+    def promote_to_file(self, node: Node) -> Node:
+        """What we took for a folder of unknown contents (its one BLOB) was a file: the
+        BLOB's bytes are that file's (`COPY tool /usr/local/bin/tool`, then `chmod +x`)."""
+        assert node.children is not None
+        (blob,) = node.children.values()
+        node.children, node.version = None, blob.version
+        if node.version is not None:
+            node.version.path = node.path
+        return node
+
     def demote_to_dir(self, path: str, child: str) -> None:
         """What we took for a file at `path` was a directory: its bytes sit in `child`."""
         node = self.lookup(path)

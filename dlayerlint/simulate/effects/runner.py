@@ -124,7 +124,8 @@ class CommandRunner:
     # -- removal and metadata --------------------------------------------------------------
 
     def copy_up(self, text: str | None, glob: bool, origin: Origin, recursive: bool) -> None:
-        found = [_unseen_file(node) for node in self.nodes(text, glob, origin, recursive)]
+        found = [self.fs.promote_to_file(node) if not recursive and _unseen_file(node) else node
+                 for node in self.nodes(text, glob, origin, recursive)]
         path = self.absolute(text)
         if not found and self.writable(path) and not glob:
             self.note_unknown(f"copy-up of {path} from the base image")
@@ -202,11 +203,10 @@ def _fixed_prefix(pattern: str) -> str:
     return "/".join(parts[:fixed]) or "/"
 
 
-def _unseen_file(node: Node) -> Node:
+def _unseen_file(node: Node) -> bool:
     """`COPY tool /opt/bin/tool` from a source we cannot see lands as a folder of unknown
-    contents (it may be one); a plain chmod of it shows it was a file: the blob is that file."""
-    if node.children and len(node.children) == 1:
-        (only,) = node.children.values()
-        if only.version is not None and is_blob(only.name) and "copied" in only.version.tags:
-            return only
-    return node
+    contents (it may be one); a plain chmod of it shows it was a file."""
+    if not node.children or len(node.children) != 1:
+        return False
+    (only,) = node.children.values()
+    return only.version is not None and is_blob(only.name) and "copied" in only.version.tags
