@@ -44,6 +44,9 @@ class Finding:
     # "likely" when a path the rule is about was never named: it lies in what an earlier layer
     # wrote unnamed (an archive, a clone, a package), so that layer most likely made it
     certainty: str = "certain"
+    # where an estimated size comes from (a real build, the package data): shown by JSON and
+    # `explain`, not under every finding in the text
+    size_source: str | None = None
 
     @property
     def severity(self) -> str:

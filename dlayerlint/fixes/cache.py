@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 
 from ..rules.cache_left import LeftCache
@@ -20,6 +21,7 @@ from ..core.results import Finding, Fix
 from ..simulate.knowledge import Cache
 from ..dockerfile.model import Dockerfile, Instruction
 from ..simulate.fs import Origin, Version
+from .merge import merge_runs
 from .source import (PLAIN, NoFix, appended, parsed_cleanly, posix_shell_stage, source_lines, uses_buildkit,
                      with_flag)
 
@@ -52,9 +54,36 @@ def cache_fix(analysis: Analysis, cache: Cache | None, origin: Origin | None) ->
     else:
         clean = cache.clean.replace("${PM_NAME}", posixpath.basename(directory))
         _nothing_older_removed(analysis, run, cache)
+        readers = _later_readers(analysis, run, cache)
+        if readers:
+            return _merged_with_readers(analysis, run, readers[-1], cache, clean)
         lines = appended(dockerfile, run, clean)
         description = f"clean {cache.what} in the RUN that made it (`{clean}`); {UNSAFE}"
     return Fix(run.line, run.end_line, "\n".join(lines), safe=False, description=description)
+
+
+def _later_readers(analysis: Analysis, run: Instruction, cache: Cache) -> list[int]:
+    """Instructions after run that need the cache it filled (`apt-get install` reads the
+    lists an earlier `apt-get update` fetched), before the next layer that fills it again."""
+    target = analysis.target
+    if target is None:
+        return []
+    refills = [layer for layer, versions in target.fs.layer_versions.items()
+               if layer > run.index and any(f"cache:{cache.key}" in v.tags for v in versions)]
+    until = min(refills, default=len(analysis.dockerfile.instructions))
+    return sorted({origin.layer for key, origin in target.facts.reads
+                   if key == cache.key and run.index < origin.layer < until})
+
+
+def _merged_with_readers(analysis: Analysis, run: Instruction, last: int, cache: Cache, clean: str) -> Fix:
+    """Cleaning in the filling RUN would break a later step that reads the cache: merge that
+    RUN with every reader instead, and clean at the end (what people write by hand:
+    `apt-get update && apt-get install … && rm -rf /var/lib/apt/lists/*`)."""
+    instructions = analysis.dockerfile.instructions[run.index:last + 1]
+    fix = merge_runs(analysis.dockerfile, instructions, then=clean)
+    readers = ", ".join(str(i.line) for i in instructions[1:] if i.keyword == "RUN")
+    return replace(fix, safe=False, description=f"{fix.description}, then clean {cache.what} (`{clean}`): "
+                                                 f"line {readers} reads it, so it cannot be cleaned earlier; {UNSAFE}")
 
 
 def _directory(analysis: Analysis, run: Instruction, cache: Cache) -> str:

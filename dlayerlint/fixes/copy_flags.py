@@ -177,11 +177,11 @@ def _copy_for(analysis: Analysis, earlier: list[Instruction], copies: dict[int, 
         if instruction.keyword not in ("COPY", "ADD"):
             continue
         words = list(instruction.exec_form or instruction.arguments.split())
-        if not words or posixpath.normpath(words[-1]) != wanted:
+        if not words or _destination(analysis, instruction, words[-1]) != wanted:
             continue
         if instruction.keyword == "ADD" or instruction.index not in copy_indexes:
             break
-        if not all(PLAIN.match(word) for word in words) or not wanted.startswith("/"):
+        if not all(PLAIN.match(word) for word in words):
             raise NoFix(f"the COPY on line {instruction.line} has a destination the fix cannot read")
         if instruction.index not in copies:
             versions = analysis.target.fs.layer_versions.get(instruction.index, []) if analysis.target else []
@@ -191,6 +191,14 @@ def _copy_for(analysis: Analysis, earlier: list[Instruction], copies: dict[int, 
             copies[instruction.index] = _Copy(instruction, is_file, mode)
         return copies[instruction.index]
     raise NoFix(f"{target} is not exactly what one COPY brought in")
+
+
+def _destination(analysis: Analysis, copy: Instruction, written: str) -> str:
+    """Where the COPY copies to, as the replay resolved it (`COPY assets/ ./assets/` after
+    `WORKDIR /srv` copies to /srv/assets)."""
+    layers = analysis.target.layers if analysis.target is not None else []
+    resolved = next((layer.destination for layer in layers if layer.index == copy.index), None)
+    return resolved or posixpath.normpath(written)
 
 
 def _check_between(between: list[Instruction], copies: dict[int, _Copy]) -> None:

@@ -154,8 +154,10 @@ def _comments_before(dockerfile: Dockerfile, instructions: list[Instruction]) ->
     return out
 
 
-def merge_runs(dockerfile: Dockerfile, instructions: list[Instruction]) -> Fix:
-    """The merged RUN for instructions[0]..instructions[-1]; NoFix says why not."""
+def merge_runs(dockerfile: Dockerfile, instructions: list[Instruction], then: str | None = None) -> Fix:
+    """The merged RUN for instructions[0]..instructions[-1], with `then` as its last command
+    when given (a clean-up that must follow every step that reads what it removes); NoFix
+    says why not."""
     first, last = instructions[0], instructions[-1]
     if first.keyword != "RUN":
         raise NoFix(f"made by {first.keyword} on line {first.line}, not by a RUN: leave it out of "
@@ -168,6 +170,8 @@ def merge_runs(dockerfile: Dockerfile, instructions: list[Instruction]) -> Fix:
     comments = _comments_before(dockerfile, instructions)
     for instruction, before in zip(instructions, comments):
         merge.add(instruction, before if instruction is not first else [])
+    if then is not None:
+        merge.parts.append(then)
     if len(merge.parts) < 2:
         raise NoFix("nothing to merge")
     keyword = dockerfile.lines[first.line - 1][first.keyword_span.start.column - 1:

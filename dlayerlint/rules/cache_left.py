@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from ..simulate.analysis import Analysis
 from ..core.results import Finding, Related
 from ..simulate.fs import Version
-from ..simulate.knowledge import Cache
+from ..core.sizes import describe, estimated
+from ..simulate.knowledge import Cache, knowledge
 from .catalogue import rules
 from .common import amount, display_path
 
@@ -36,5 +37,19 @@ def check(analysis: Analysis) -> Iterator[Finding]:
                       "bytes": amount(version.size), "clean": cache.clean, "source": cache.source}
             yield Finding(rule=rule, span=version.origin.span, message=rule.message.format(**fields),
                           paths=[display_path(version.path)], wasted=version.size,
-                          related=[Related(version.origin.span, f"{cache.what}: {cache.source}")],
+                          related=[Related(version.origin.span, f"{cache.what} filled here")],
+                          size_source=cache.source,
                           layers=(version.layer,), evidence=LeftCache(cache, version))
+
+
+def size_sources(rule_id: str) -> str:
+    """For `explain DLL104/DLL105`: each cache's typical size and where the figure comes from
+    (the findings leave the source out of the text output: one file printed it seven times)."""
+    if rule_id not in ("DLL104", "DLL105"):
+        return ""
+    lines = ["", "Cache sizes and their sources:"]
+    for cache in knowledge().caches.values():
+        sizes = ", ".join(f"{family} {describe(estimated(size)) if size is not None else 'unknown'}"
+                          for family, size in cache.sizes.items())
+        lines.append(f"  {cache.what} ({cache.path}): {sizes}; {cache.source}")
+    return "\n".join(lines) + "\n"

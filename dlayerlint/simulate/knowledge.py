@@ -47,6 +47,7 @@ class Subcommand:
     fills: tuple[str, ...] = ()
     cleans: tuple[str, ...] = ()
     when_operand: str | None = None   # only with this operand (`npm cache clean`)
+    reads: tuple[str, ...] = ()        # caches it needs: apt-get install fails without the lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ def _manager(name: str, data: dict[str, Any]) -> PackageManager:
         str(sub): Subcommand(
             installs=bool(spec.get("installs")), uninstalls=bool(spec.get("uninstalls")),
             fills=tuple(spec.get("fills", ())), cleans=tuple(spec.get("cleans", ())),
-            when_operand=spec.get("when_operand"))
+            when_operand=spec.get("when_operand"), reads=tuple(spec.get("reads", ())))
         for sub, spec in (data.get("subcommands") or {}).items()
     }
     return PackageManager(

@@ -13,6 +13,7 @@ class Layer:
     instruction: Instruction
     stage: str
     unknown: list[str] = field(default_factory=list)   # why its bytes are a lower bound
+    destination: str | None = None   # COPY/ADD: where it copies to, WORKDIR and variables resolved
 
     @property
     def index(self) -> int:

@@ -197,6 +197,7 @@ class Replayer:
             layer.unknown.append("destination depends on an unknown variable")
             return
         target = posixpath.normpath(posixpath.join(run.state.workdir, destination))
+        layer.destination = target
         name = _single_source_name(sources)
         if name and run.copied_names.get(target, name) != name:
             run.fs.demote_to_dir(target, run.copied_names.pop(target))
