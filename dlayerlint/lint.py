@@ -30,10 +30,8 @@ def target_index(dockerfile: Dockerfile, target: str | None) -> int | None:
         return None
     if target is None:
         return len(dockerfile.stages) - 1
-    for stage in dockerfile.stages:
-        if stage.name == target.lower() or str(stage.index) == target:
-            return stage.index
-    return None
+    stage = dockerfile.stage_named(target)
+    return stage.index if stage is not None else None
 
 
 MAX_NAMED = 5   # sources a note names before "and N more"

@@ -99,6 +99,14 @@ class Dockerfile:
     errors: list[ParseError]
     lines: list[str]
 
+    def stage_named(self, reference: str | None) -> Stage | None:
+        """The stage a `--target`, `FROM x` or `COPY --from=x` names: its name (any case,
+        as BuildKit matches) or its index."""
+        if reference is None:
+            return None
+        return next((stage for stage in self.stages
+                     if stage.name == reference.lower() or str(stage.index) == reference), None)
+
     @property
     def instructions(self) -> list[Instruction]:
         out = list(self.global_instructions)

@@ -50,13 +50,9 @@ class Replayer:
         return args
 
     def stage_index(self, reference: str | None) -> int | None:
-        """An earlier stage named or numbered by `reference`."""
-        if reference is None:
-            return None
-        for stage in self.dockerfile.stages:
-            if stage.name == reference.lower() or str(stage.index) == reference:
-                return stage.index
-        return None
+        """The stage named or numbered by `reference`."""
+        stage = self.dockerfile.stage_named(reference)
+        return stage.index if stage is not None else None
 
     def base_reference(self, stage: Stage) -> str | None:
         return expand_word(stage.base, self.global_args, self.dockerfile.escape)
