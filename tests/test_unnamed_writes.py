@@ -181,5 +181,16 @@ def test_base_layouts(image, path, holds):
     assert knowledge().base_layout(image).may_hold(path) is holds
 
 
-def test_an_unknown_base_has_no_layout():
-    assert knowledge().base_layout("example.com/team/base:1") is None
+def test_an_unknown_base_may_hold_anything_but_still_has_the_usual_etc():
+    layout = knowledge().base_layout("example.com/team/base:1")
+    assert layout.may_hold("/opt/x") and layout.may_hold("/app/x")
+    assert layout.known_to_hold("/etc/fstab") and not layout.known_to_hold("/etc/nginx/nginx.conf")
+
+
+def test_an_unseen_copy_into_etc_does_not_claim_the_bases_fstab():
+    a = lint("""
+        FROM centos:7
+        COPY volume-data-list volume-data-mv-list /etc/
+        RUN sed -i 's/^UUID=/# UUID=/' /etc/fstab
+    """)
+    assert a.findings == []

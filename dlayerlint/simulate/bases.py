@@ -19,10 +19,14 @@ class BaseLayout:
     etc: frozenset[str] | None   # the entries of /etc, when listed
     holds: tuple[str, ...]       # what an official image adds on top of its family
     source: str
+    # /etc entries every Linux base has (Debian's minbase listing): a base we know nothing of
+    # still has an /etc/fstab, so no unnamed write of this Dockerfile made it
+    common_etc: frozenset[str] = frozenset()
+    anything: bool = False       # no data on this base: it may hold any path
 
     def may_hold(self, path: str) -> bool:
         """False only when the data shows the base cannot have a file at path."""
-        if _under(path, self.holds):
+        if self.anything or _under(path, self.holds):
             return True
         if _under(path, self.empty):
             return False
@@ -42,7 +46,8 @@ class BaseLayout:
         if _under(path, self.holds):
             return True
         parts = path.strip("/").split("/")
-        return self.etc is not None and len(parts) > 1 and parts[0] == "etc" and parts[1] in self.etc
+        listed = self.etc if self.etc is not None else self.common_etc
+        return len(parts) > 1 and parts[0] == "etc" and parts[1] in listed
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:
@@ -52,19 +57,22 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
 UBUNTU_TAGS = ("focal", "jammy", "noble", "bionic", "xenial", "trusty")   # official images' Ubuntu variants
 
 
-def layout_for(data: Mapping[str, Any], image: str, family: str) -> BaseLayout | None:
-    """The layout of a FROM image (`family` as the knowledge names it), or None when the data
-    knows nothing of it: then the base may hold anything."""
+def layout_for(data: Mapping[str, Any], image: str, family: str) -> BaseLayout:
+    """The layout of a FROM image (`family` as the knowledge names it); one that may hold
+    anything (`anything`) when the data knows nothing of it."""
     name, _, tag = image.rsplit("/", 1)[-1].lower().partition(":")
     name = name.split("@", 1)[0]
     entry = next((item for item in data.get("images", ()) if fnmatch.fnmatchcase(name, item["match"])), None)
     if entry is not None and family == "unknown":
         family = "alpine" if "alpine" in tag else "ubuntu" if tag.startswith(UBUNTU_TAGS) else "debian"
-    known = data.get("families", {}).get(family)
+    families = data.get("families", {})
+    common = frozenset(families.get("debian", {}).get("etc", ()))
+    known = families.get(family)
     if known is None:
-        return None
+        return BaseLayout(image, "unknown", frozenset(), (), None, (), "no data on this base: it may hold anything",
+                          common, anything=True)
     holds = tuple(entry["holds"]) if entry is not None else ()
     source = known["source"] + (f"; {entry['source']}" if entry is not None else "")
     etc = frozenset(known["etc"]) if "etc" in known else None
     return BaseLayout(image, family, frozenset(known["top"]), tuple(known["empty"]), etc, holds,
-                      " ".join(source.split()))
+                      " ".join(source.split()), common)

@@ -110,7 +110,7 @@ class Knowledge:
     def is_archive(self, path: str) -> bool:
         return path.lower().endswith(self.archive_suffixes)
 
-    def base_layout(self, image: str) -> BaseLayout | None:
+    def base_layout(self, image: str) -> BaseLayout:
         return layout_for(self.bases, image, self.base_family(image))
 
     def base_family(self, image: str) -> str:

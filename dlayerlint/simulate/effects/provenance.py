@@ -47,11 +47,11 @@ def blob_is_claimable(blob: Version, path: str, layout: BaseLayout | None, remov
     clone's target was empty before it, so whatever lies under it is the clone's; what a
     later chmod or mv names under an unseen COPY is that COPY's unless the base surely has
     it (a removal there claims only what the base cannot hold)."""
-    if "clone" in blob.tags:
+    if layout is None or layout.known_to_hold(path):
+        return False
+    if "clone" in blob.tags or ("copied" in blob.tags and not removing):
         return True
-    if "copied" in blob.tags and not removing:
-        return layout is None or not layout.known_to_hold(path)
-    return layout is not None and not layout.may_hold(path)
+    return not layout.may_hold(path)
 
 
 def package_maker(facts: StageFacts, path: str, before: int, main_config_only: bool = False) -> Origin | None:
