@@ -999,7 +999,7 @@ def test_git_clone_paths_are_displayable():
 def test_apt_lists_removed_later_dll104():
     a = lint("""
         FROM debian:bookworm
-        RUN apt-get update && apt-get install -y curl
+        RUN apt-get update && apt-get install -y --no-install-recommends curl
         RUN rm -rf /var/lib/apt/lists/*
     """)
     f = one(a, "DLL104")
@@ -1023,13 +1023,14 @@ def test_apt_lists_paths_are_displayable():
 def test_apt_update_left_in_image_dll105():
     a = lint("""
         FROM debian:bookworm
-        RUN apt-get update && apt-get install -y curl
+        RUN apt-get update && apt-get install -y --no-install-recommends curl
     """)
     f = one(a, "DLL105")
     assert span(f) == (2, 5, 2, 19)          # `apt-get update`
     assert f.wasted == Size(19_000_000, ESTIMATED)
     assert stranded(a) == {2: 0}
-    assert layer(a, 2).added == Size(19_000_000, UNKNOWN)   # packages: a lower bound
+    added = layer(a, 2).added   # the lists and curl's closure (tests/test_apt_engine.py checks the latter)
+    assert added.confidence is ESTIMATED and added.bytes > 19_000_000
 
 
 def test_apt_update_on_ubuntu_is_bigger():
@@ -1043,7 +1044,7 @@ def test_apt_update_on_ubuntu_is_bigger():
 def test_apt_update_cleaned_in_same_run_is_clean():
     a = lint("""
         FROM debian:bookworm
-        RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
+        RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
     """)
     assert a.findings == []
 
@@ -1051,12 +1052,12 @@ def test_apt_update_cleaned_in_same_run_is_clean():
 def test_apt_get_dist_clean():
     same = lint("""
         FROM debian:trixie
-        RUN apt-get update && apt-get install -y curl && apt-get dist-clean
+        RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get dist-clean
     """)
     assert same.findings == []
     later = lint("""
         FROM debian:trixie
-        RUN apt-get update && apt-get install -y curl
+        RUN apt-get update && apt-get install -y --no-install-recommends curl
         RUN apt-get dist-clean
     """)
     f = one(later, "DLL104")
@@ -1066,7 +1067,7 @@ def test_apt_get_dist_clean():
 def test_apt_lists_under_a_cache_mount_are_not_in_the_image():
     a = lint("""
         FROM debian:bookworm
-        RUN --mount=type=cache,target=/var/lib/apt/lists apt-get update && apt-get install -y curl
+        RUN --mount=type=cache,target=/var/lib/apt/lists apt-get update && apt-get install -y --no-install-recommends curl
     """)
     assert a.findings == []
 
@@ -1156,26 +1157,26 @@ def test_npm_cache_option_is_honoured():
 def test_packages_purged_later_dll107():
     a = lint("""
         FROM debian:bookworm
-        RUN apt-get update && apt-get install -y gcc make && rm -rf /var/lib/apt/lists/*
+        RUN apt-get update && apt-get install -y --no-install-recommends gcc make && rm -rf /var/lib/apt/lists/*
         RUN apt-get purge -y gcc
     """)
     f = one(a, "DLL107")
-    assert rule_ids(a) == ["DLL107"]
+    assert rule_ids(a) == ["DLL102", "DLL107"]   # DLL102: the purge copies up the dpkg databases
     assert span(f) == (3, 5, 3, 25)
     assert "gcc" in f.message and "make" not in f.message
     assert [r.span.start.line for r in f.related] == [2]
-    assert f.wasted is None
+    assert f.wasted.confidence is ESTIMATED and f.wasted.bytes > 0   # gcc alone: no --auto-remove
 
 
 def test_packages_purged_in_the_same_run_or_conditionally():
     same = lint("""
         FROM debian:bookworm
-        RUN apt-get update && apt-get install -y gcc && apt-get purge -y gcc && rm -rf /var/lib/apt/lists/*
+        RUN apt-get update && apt-get install -y --no-install-recommends gcc && apt-get purge -y gcc && rm -rf /var/lib/apt/lists/*
     """)
     assert same.findings == []
     maybe = lint("""
         FROM debian:bookworm
-        RUN apt-get install -y gcc
+        RUN apt-get install -y --no-install-recommends gcc
         RUN if [ -x /usr/bin/gcc ]; then apt-get purge -y gcc; fi
     """)
     assert maybe.findings == []
@@ -1202,10 +1203,10 @@ def test_apk_virtual_package_deleted_later():
 def test_version_pinned_package_purged_later():
     a = lint("""
         FROM debian
-        RUN apt-get install -y gcc=4:12.2.0-3
+        RUN apt-get install -y --no-install-recommends gcc=4:12.2.0-3
         RUN apt-get purge -y gcc
     """)
-    assert where(a) == [("DLL107", 3, 5)]
+    assert where(a) == [("DLL102", 3, 5), ("DLL107", 3, 5)]
 
 
 # ----------------------------------------------------------------------------- RUN --mount
@@ -1498,7 +1499,7 @@ def test_unknown_command_is_a_lower_bound_and_no_finding():
     """)
     assert a.findings == []
     assert added(a) == {2: (100, EXACT), 3: (0, UNKNOWN), 4: (10, UNKNOWN)}
-    assert "`make`" in layer(a, 3).layer.unknown
+    assert any("`make`" in reason for reason in layer(a, 3).layer.unknown)
     assert stranded(a) == {2: 0, 3: 0, 4: 0}
 
 

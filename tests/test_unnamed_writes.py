@@ -194,3 +194,24 @@ def test_an_unseen_copy_into_etc_does_not_claim_the_bases_fstab():
         RUN sed -i 's/^UUID=/# UUID=/' /etc/fstab
     """)
     assert a.findings == []
+
+
+def test_build_tools_and_installs_write_unnamed_files():
+    a = lint("""
+        FROM debian:bookworm
+        WORKDIR /tmp/src
+        RUN ./configure && make
+        RUN make install
+        RUN rm -rf /tmp/src
+        RUN rm -rf /usr/local/share/doc
+        WORKDIR /app
+        RUN npm install
+        RUN rm -rf node_modules/.cache
+    """)
+    assert [(r, line) for r, line, _ in found(a) if r == "DLL101"] == [("DLL101", 5), ("DLL101", 6), ("DLL101", 9)]
+    assert "most likely by `make install`" in a.findings[1].message
+
+
+def test_dpkg_i_of_a_copied_deb_leaves_the_archive():
+    a = analyze("FROM debian:bookworm\nCOPY tool.deb /tmp/tool.deb\nRUN dpkg -i /tmp/tool.deb\n")
+    assert [f.rule.id for f in a.findings if f.rule.id == "DLL109"] == ["DLL109"]

@@ -40,6 +40,13 @@ class BaseLayout:
         return True
 
 
+    def has_dir(self, path: str) -> bool:
+        """Whether path is one of the base's standard folders (`COPY app.tgz /opt` copies into it)."""
+        if self.anything:
+            return False
+        normal = "/" + path.strip("/")
+        return normal.strip("/") in self.top or normal in self.empty or normal in STANDARD_DIRS
+
     def known_to_hold(self, path: str) -> bool:
         """True when the data shows the base has path: an official image's own tree (FROM
         nginx: /etc/nginx), or an /etc entry of the listing."""
@@ -54,6 +61,9 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path == prefix or path.startswith(prefix + "/") for prefix in prefixes)
 
 
+# folders every Linux base with a /usr has (the Filesystem Hierarchy's)
+STANDARD_DIRS = frozenset({"/usr/bin", "/usr/sbin", "/usr/lib", "/usr/share", "/usr/local/bin", "/usr/local/sbin",
+                           "/usr/local/lib", "/usr/local/share", "/var/lib", "/var/log", "/var/cache", "/var/tmp"})
 UBUNTU_TAGS = ("focal", "jammy", "noble", "bionic", "xenial", "trusty")   # official images' Ubuntu variants
 
 

@@ -48,6 +48,8 @@ class Subcommand:
     cleans: tuple[str, ...] = ()
     when_operand: str | None = None   # only with this operand (`npm cache clean`)
     reads: tuple[str, ...] = ()        # caches it needs: apt-get install fails without the lists
+    writes: tuple[str, ...] = ()       # folders it fills under the working directory (node_modules)
+    unpacks: bool = False              # its operands are archives it unpacks (dpkg -i x.deb)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,8 @@ def _manager(name: str, data: dict[str, Any]) -> PackageManager:
         str(sub): Subcommand(
             installs=bool(spec.get("installs")), uninstalls=bool(spec.get("uninstalls")),
             fills=tuple(spec.get("fills", ())), cleans=tuple(spec.get("cleans", ())),
-            when_operand=spec.get("when_operand"), reads=tuple(spec.get("reads", ())))
+            when_operand=spec.get("when_operand"), reads=tuple(spec.get("reads", ())),
+            writes=tuple(spec.get("writes", ())), unpacks=bool(spec.get("unpacks")))
         for sub, spec in (data.get("subcommands") or {}).items()
     }
     return PackageManager(

@@ -198,7 +198,8 @@ class Replayer:
         if name and run.copied_names.get(target, name) != name:
             run.fs.demote_to_dir(target, run.copied_names.pop(target))
         into_dir = destination.endswith("/") or len(sources) > 1 or run.fs.is_dir(target) \
-            or any(s is not None and has_glob(s) for s in sources)
+            or any(s is not None and has_glob(s) for s in sources) \
+            or (run.facts.layout is not None and run.facts.layout.has_dir(target))   # COPY x.tgz /opt
         copier = _Copier(self, instruction, run, layer, self.origin(instruction))
         for source in sources:
             copier.copy(source, target, into_dir)

@@ -72,7 +72,7 @@ def extract(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
         archive = runner.absolute(args.operands[0][0]) if args.operands else None
         if archive is not None:
             runner.facts.extractions.append((archive, call.origin))
-        _fill(runner, args.value("-d") or ".", call, "unzip")
+        _fill(runner, args.value("-d") or ".", call, "files unpacked by unzip")
         return ZERO
     mode = _tar_mode(call, args)
     if mode == "x":
@@ -81,7 +81,7 @@ def extract(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
         if archive is not None:
             runner.facts.extractions.append((archive, call.origin))
         if not _unpack_known(runner, archive, directory, _strip_count(args), call):
-            _fill(runner, directory, call, "tar")
+            _fill(runner, directory, call, "files unpacked by tar")
     elif mode == "c":
         archive = args.value("-f", "--file") or _old_style_file(call)
         if archive not in (None, "-"):
@@ -120,10 +120,10 @@ def _unpack_known(runner: CommandRunner, archive: str | None, directory: str | N
     return True
 
 
-def _fill(runner: CommandRunner, directory: str | None, call: Invocation, what: str,
+def _fill(runner: CommandRunner, directory: str | None, call: Invocation, reason: str,
           tags: frozenset[str] = frozenset()) -> None:
     path = runner.absolute(directory)
-    runner.note_unknown(f"files unpacked by {what}")
+    runner.note_unknown(reason)
     if runner.writable(path):
         assert path is not None
         runner.fs.add_blob(path, UNKNOWN, call.origin, tags)
@@ -160,5 +160,21 @@ def clone(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
     if len(operands) < 2:
         return UNKNOWN
     directory = operands[2] if len(operands) > 2 else _remote_name(operands[1] or "").removesuffix(".git")
-    _fill(runner, directory or None, call, "git clone", CLONE)
+    _fill(runner, directory or None, call, "files unpacked by git clone", CLONE)
     return ZERO
+
+
+BUILT = frozenset({"built"})   # what a build tool wrote: objects, binaries, generated files
+
+
+@verb("build")
+def build(runner: CommandRunner, spec: CommandSpec, call: Invocation) -> Size:
+    """make, cmake, ninja, ./configure: unknown files in the folder they build in, and with
+    `install` the prefix (/usr/local unless --prefix/DESTDIR say otherwise)."""
+    args = runner.arguments(spec, call)
+    folder = args.value(*spec.flags("directory_option")) or "."
+    installing = spec.options.get("install_operand") in [text for text, _ in args.operands] \
+        or args.has(*spec.flags("install_flag"))
+    _fill(runner, folder if not installing else args.value("--prefix") or "/usr/local", call,
+          f"files `{call.name}` writes", BUILT)
+    return UNKNOWN

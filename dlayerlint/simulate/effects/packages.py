@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ...shell.argv import split_arguments
-from ..fs import Origin
+from ...shell.argv import Arguments, split_arguments
+from ..bases import BaseLayout
+from . import apt_layer
+from ..context.entries import ContextFile
+from ..fs import Origin, Version
 from ...dockerfile.expand import expand_word
 from ...core.sizes import UNKNOWN, Confidence, Size
 
 if TYPE_CHECKING:   # annotations only: the runner imports this module
-    from ..knowledge import PackageManager
+    from ..knowledge import PackageManager, Subcommand
     from .runner import CommandRunner, Invocation
 
 @dataclass(slots=True)
@@ -27,8 +31,21 @@ class StageFacts:
     family: str
     packages: dict[str, Origin] = field(default_factory=dict)
     package_events: list[PackageEvent] = field(default_factory=list)
+    layout: BaseLayout | None = None   # what the base image holds (None: a stage we did not replay)
+    # (cache key, the command that needs it): `apt-get install` reads the apt lists, so a fix
+    # must not clean them before it
+    reads: list[tuple[str, Origin]] = field(default_factory=list)
+    # archives a RUN unpacked: (archive path, the extraction's origin), for DLL109
+    extractions: list[tuple[str, Origin]] = field(default_factory=list)
+    apt: apt_layer.AptState | None = None   # the packages apt installed, when the base has data
+    # archives COPY brought from the context: path → (its version, a reader of its members),
+    # so a RUN that unpacks one knows every member's name and size
+    copied_archives: dict[str, tuple[Version, Callable[[], list[ContextFile] | None]]] = \
+        field(default_factory=dict)
 
 
+APT_VERBS = ("install", "remove", "purge", "autoremove")   # what the package data sizes
+INSTALLED = frozenset({"installed"})   # what an install wrote under the working directory
 _PACKAGE_NAME = re.compile(r"@?[^=<>!~\[;:@\s]+")
 
 
@@ -54,8 +71,11 @@ def package_manager(runner: CommandRunner, manager: PackageManager, call: Invoca
     rest = operands[1:]
     if sub.when_operand is not None and sub.when_operand not in rest and sub.when_operand not in args.flags:
         return UNKNOWN
+    _unnamed_effects(runner, sub, args, rest, call)
+    sized = _apt_effects(runner, manager.name, subcommand_name, args, rest, call)
     if sub.installs:
-        runner.note_unknown(f"packages installed by {call.name}")
+        if not sized:
+            runner.note_unknown(f"packages installed by {call.name}")
         virtual = [args.value(option) for option in manager.virtual_options if args.value(option)]
         for package in [p for p in rest if p] + virtual:
             runner.facts.packages.setdefault(package_name(package), call.origin)
@@ -67,7 +87,54 @@ def package_manager(runner: CommandRunner, manager: PackageManager, call: Invoca
             _fill_cache(runner, key, call, next((m for m in moved if m), None))
     for key in sub.cleans:
         _clean_cache(runner, key, call)
+    runner.facts.reads.extend((key, call.origin) for key in sub.reads)
     return UNKNOWN
+
+
+def _unnamed_effects(runner: CommandRunner, sub: Subcommand, args: Arguments, rest: list[str | None],
+                     call: Invocation) -> None:
+    """What the install writes without naming it: the .debs `dpkg -i` unpacks (for DLL109) and
+    the folders it fills under the working directory (npm's node_modules)."""
+    if sub.unpacks:
+        runner.facts.extractions.extend((node.path, call.origin) for index, (text, _) in enumerate(call.words)
+                                        if text and text in rest
+                                        for node in runner.nodes(text, call.is_glob(index)))
+    for folder in sub.writes:
+        _fill_unnamed(runner, args, folder, call)
+
+
+def _fill_unnamed(runner: CommandRunner, args: Arguments, folder: str, call: Invocation) -> None:
+    """The folder of unknown contents an install writes under the working directory (not with
+    -g/--global, which writes under the manager's prefix)."""
+    if args.has("-g", "--global"):
+        return
+    path = runner.absolute(folder)
+    if runner.writable(path):
+        assert path is not None
+        runner.fs.add_blob(path, UNKNOWN, call.origin, INSTALLED)
+
+
+def _apt_effects(runner: CommandRunner, manager_name: str, subcommand: str, args: Arguments,
+                 operands: list[str | None], call: Invocation) -> bool:
+    """apt-get install/purge/remove/autoremove sized from the package data (apt_layer.py);
+    False when the command's bytes stay unknown: another manager or verb, or a base without data."""
+    known = apt_layer.state(runner) if manager_name == "apt-get" and subcommand in APT_VERBS else None
+    if known is None:
+        return False
+    names = _named(runner, operands, manager_name)
+    if subcommand == "install":
+        apt_layer.install(runner, known, args, names, call.origin)
+    else:
+        autoremove = subcommand == "autoremove" or args.has("--auto-remove", "--autoremove")
+        apt_layer.remove(runner, known, names, call.origin, autoremove=autoremove)
+    return True
+
+
+def _named(runner: CommandRunner, operands: list[str | None], manager_name: str) -> list[str]:
+    """The package names of an apt command; one an unknown variable holds makes the layer a lower bound."""
+    if None in operands:
+        runner.note_unknown(f"packages {manager_name} gets from an unknown value")
+    return [package_name(p) for p in operands if p]
 
 
 def _no_cache_env(runner: CommandRunner, manager: PackageManager) -> bool:
