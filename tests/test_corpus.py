@@ -17,7 +17,30 @@ pytestmark = pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(),
 REVIEWED_OFFICIAL = {
     # COPY fix-permissions, then RUN chmod a+rx on it: the file is copied up again
     ("jupyter__docker-stacks/images__docker-stacks-foundation__Dockerfile", 69, "DLL103"),
+    # postgres on alpine is built from source and `make install`ed into /usr/local in one RUN; a
+    # later RUN's `sed -ri ... /usr/local/share/postgresql/postgresql.conf.sample` copies that
+    # file up again (certainty likely: no command names it, the install wrote it)
+    ("docker-library__postgres/14__alpine3.22__Dockerfile", 188, "DLL102"),
+    ("docker-library__postgres/14__alpine3.23__Dockerfile", 188, "DLL102"),
+    ("docker-library__postgres/15__alpine3.22__Dockerfile", 191, "DLL102"),
+    ("docker-library__postgres/15__alpine3.23__Dockerfile", 191, "DLL102"),
+    ("docker-library__postgres/16__alpine3.22__Dockerfile", 190, "DLL102"),
+    ("docker-library__postgres/16__alpine3.23__Dockerfile", 190, "DLL102"),
+    ("docker-library__postgres/17__alpine3.22__Dockerfile", 188, "DLL102"),
+    ("docker-library__postgres/17__alpine3.23__Dockerfile", 188, "DLL102"),
+    ("docker-library__postgres/18__alpine3.22__Dockerfile", 196, "DLL102"),
+    ("docker-library__postgres/18__alpine3.23__Dockerfile", 196, "DLL102"),
 }
+
+
+# Reviewed as a class: each apt layer after the first copies up the dpkg and debconf databases
+# (~1 MB, measured on real builds in tests/accuracy_apt), which every multi-RUN apt image strands.
+DPKG_DATABASES = ["/var/lib/dpkg/status"]
+
+
+def reviewed_class(finding) -> bool:
+    single_layer = finding.rule.id in ("DLL105", "DLL110")   # not cross-layer findings
+    return single_layer or (finding.rule.id == "DLL102" and finding.paths == DPKG_DATABASES)
 
 
 def corpus_rows() -> list[dict[str, str]]:
@@ -51,5 +74,5 @@ def test_official_images_have_only_reviewed_cross_layer_findings():
         except UsageError:
             continue
         found |= {(row["local_file"], f.span.start.line, f.rule.id)
-                  for f in analyze(text).findings if f.rule.id != "DLL105"}
+                  for f in analyze(text).findings if not reviewed_class(f)}
     assert found == REVIEWED_OFFICIAL

@@ -5,7 +5,7 @@ import posixpath
 import re
 from typing import TYPE_CHECKING
 
-from ...core.sizes import ZERO, Size
+from ...core.sizes import UNKNOWN, ZERO, Size
 from .registry import verb
 
 if TYPE_CHECKING:   # annotations only: the runner imports this module
@@ -101,6 +101,9 @@ def _transfer(runner: CommandRunner, spec: CommandSpec, call: Invocation, moving
         found = runner.nodes(text, call.is_glob(index), call.origin if moving else None)
         if not found:
             runner.note_unknown(f"{call.name} of {text or 'an unknown path'}")
+            if not moving and not many and text is not None:   # the copy exists now, whatever its size
+                _unseen_copy(runner, runner.into_directory(destination, runner.absolute(text), False),
+                             args.has(*spec.flags("recursive")), call)
         for node in found:
             target = runner.absolute(runner.into_directory(destination, node.path, many))
             if not runner.writable(target) or target == node.path:
@@ -111,3 +114,16 @@ def _transfer(runner: CommandRunner, spec: CommandSpec, call: Invocation, moving
             else:
                 runner.fs.copy(node, target, call.origin)
     return ZERO
+
+
+def _unseen_copy(runner: CommandRunner, target: str | None, recursive: bool, call: Invocation) -> None:
+    """`cp` of something we do not track (the base's, or unknown) still makes its copy: a file
+    of unknown size, or with -r a folder of unknown contents."""
+    path = runner.absolute(target)
+    if not runner.writable(path):
+        return
+    assert path is not None
+    if recursive:
+        runner.fs.add_blob(path, UNKNOWN, call.origin)
+    else:
+        runner.create(path, UNKNOWN, call.origin)
