@@ -1161,7 +1161,7 @@ def test_packages_purged_later_dll107():
         RUN apt-get purge -y gcc
     """)
     f = one(a, "DLL107")
-    assert rule_ids(a) == ["DLL102", "DLL107"]   # DLL102: the purge copies up the dpkg databases
+    assert rule_ids(a) == ["DLL107", "DLL111"]   # DLL111: the purge copies up the dpkg databases
     assert span(f) == (3, 5, 3, 25)
     assert "gcc" in f.message and "make" not in f.message
     assert [r.span.start.line for r in f.related] == [2]
@@ -1206,7 +1206,7 @@ def test_version_pinned_package_purged_later():
         RUN apt-get install -y --no-install-recommends gcc=4:12.2.0-3
         RUN apt-get purge -y gcc
     """)
-    assert where(a) == [("DLL102", 3, 5), ("DLL107", 3, 5)]
+    assert where(a) == [("DLL107", 3, 5), ("DLL111", 3, 5)]
 
 
 # ----------------------------------------------------------------------------- RUN --mount

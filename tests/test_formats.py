@@ -18,7 +18,7 @@ BAD = "FROM busybox\nRUN head -c 10 /dev/zero > /a\nRUN rm /a\n"
 # two findings: the cache cleaned later (warning) and a COPY then chmod
 TWO = ("FROM debian:bookworm\n"
        "COPY app.bin /app\n"
-       "RUN apt-get update && apt-get install -y curl\n"
+       "RUN apt-get update && apt-get install -y --no-install-recommends curl\n"
        "RUN chmod +x /app && rm -rf /var/lib/apt/lists/*\n")
 PARSE_ERROR = "FROM busybox\nFROBNICATE x\n"
 
@@ -204,19 +204,25 @@ def test_checkstyle_is_escaped_xml(run_cli, project):
     assert nope.get("name") == "nope.Dockerfile" and nope.find("error").get("message") == "no such file"
 
 
-def test_junit_testcase_per_file_failure_per_finding(run_cli, project):
+def test_junit_testcase_per_finding_and_per_file_problem(run_cli, project):
     ran = run_cli("check", "--format", "junit", "two.Dockerfile", "bad.Dockerfile", "parse.Dockerfile")
     root = ET.fromstring(ran.out)
     assert root.tag == "testsuites"
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "3", "1")
+    # one result per case: failures and errors count failing cases, and never exceed tests
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("4", "3", "1")
     [suite] = root.findall("testsuite")
-    two, bad, parse = suite.findall("testcase")
-    assert two.get("name") == "two.Dockerfile"
-    assert [f.get("type") for f in two.findall("failure")] == ["DLL103 copy-then-chmod", "DLL104 cache-cleaned-later"]
-    [failure] = bad.findall("failure")
+    cases = suite.findall("testcase")
+    assert all(len(case) == 1 for case in cases)
+    copy, cache, bad, parse = cases
+    assert (copy.get("classname"), copy.get("file")) == ("two.Dockerfile", "two.Dockerfile")
+    assert [c.find("failure").get("type") for c in (copy, cache)] == ["DLL103 copy-then-chmod",
+                                                                       "DLL104 cache-cleaned-later"]
+    assert bad.get("name") == "DLL101 removed-in-later-layer at 3:5" and bad.get("line") == "3"
+    failure = bad.find("failure")
     assert failure.text.startswith("bad.Dockerfile:3:5: DLL101 removed-in-later-layer [warning]")
-    assert "bad.Dockerfile:2:5: /a made here" in failure.text
-    assert [e.get("message") for e in parse.findall("error")] == ["unknown instruction: FROBNICATE"]
+    assert "line 2, column 5: /a made here" in failure.text
+    assert parse.find("error").get("message") == "unknown instruction: FROBNICATE"
+    assert parse.find("error").text == "parse.Dockerfile:2:1: error: unknown instruction: FROBNICATE"
 
 
 # ----------------------------------------------------------------------------- several formats, --output
@@ -251,3 +257,20 @@ def test_bad_output_choices_exit_2(run_cli, project, args, message):
     ran = run_cli("check", *args, "bad.Dockerfile")
     assert ran.code == 2
     assert message in ran.err
+
+
+def test_junit_counts_agree_with_junitparser(run_cli, project):
+    """junitparser (a real consumer) recounts the results: its totals are the document's, and
+    passed = tests - failures - errors is the clean file."""
+    junitparser = pytest.importorskip("junitparser")
+    (project / "clean.Dockerfile").write_text("FROM busybox\nRUN echo hi\n")
+    ran = run_cli("check", "--format", "junit:j.xml", "two.Dockerfile", "bad.Dockerfile", "parse.Dockerfile",
+                  "clean.Dockerfile")
+    assert ran.code == 2
+    declared = junitparser.JUnitXml.fromfile(str(project / "j.xml"))
+    [suite] = list(declared)
+    stated = (suite.tests, suite.failures, suite.errors)
+    suite.update_statistics()   # junitparser's own count, from the test cases
+    assert stated == (suite.tests, suite.failures, suite.errors) == (5, 3, 1)
+    passed = [case.name for case in suite if not case.result]
+    assert passed == ["clean.Dockerfile"] and len(passed) == suite.tests - suite.failures - suite.errors

@@ -463,7 +463,7 @@ def check_ranges(analysis) -> None:
             assert 0 <= index < len(analysis.dockerfile.instructions)
 
 
-STRANDING_RULES = frozenset({"DLL101", "DLL102", "DLL103", "DLL104", "DLL106", "DLL108"})
+STRANDING_RULES = frozenset({"DLL101", "DLL102", "DLL103", "DLL104", "DLL106", "DLL107", "DLL108", "DLL111"})
 
 
 def check_bytes(analysis) -> None:

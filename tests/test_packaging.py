@@ -26,6 +26,12 @@ def test_wheel_holds_every_catalogue_file(wheel):
     assert expected and expected <= names
 
 
+def test_wheel_holds_the_apt_data(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = {f"dlayerlint/data/apt/{p.name}" for p in (REPO / "dlayerlint" / "data" / "apt").iterdir()}
+    assert {"dlayerlint/data/apt/bases.json", "dlayerlint/data/apt/bookworm.json.xz"} <= expected <= names
+
+
 def test_installed_wheel_lints(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
@@ -40,3 +46,16 @@ def test_installed_wheel_lints(wheel, tmp_path):
     assert str(target) in subprocess.run(
         [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import dlayerlint.core.datafiles as k; "
          "print(k.catalogue_dir())", str(target)], capture_output=True, text=True, check=True).stdout
+
+
+def test_installed_wheel_sizes_apt_layers(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian:bookworm\nRUN apt-get install -y --no-install-recommends curl\n")
+    run = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                          "from dlayerlint.app.cli import main; sys.exit(main(['check', '--layers', sys.argv[2]]))",
+                          str(target), str(dockerfile)], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "~12.7 MiB" in run.stdout, run.stdout   # curl's closure, from the wheel's data

@@ -13,7 +13,7 @@ TWICE = ("FROM busybox\n"
          "RUN rm /a\n"
          "RUN rm /b\n")
 APT_LATER = ("FROM debian:bookworm\n"
-             "RUN apt-get update && apt-get install -y curl\n"
+             "RUN apt-get update && apt-get install -y --no-install-recommends curl\n"
              "{pragma}"
              "RUN rm -rf /var/lib/apt/lists/*\n")
 
@@ -31,6 +31,9 @@ def test_no_pragma_two_findings():
     "# dlayerlint: disable=removed-in-later-layer\n",
     "#dlayerlint:disable = DLL103 , dll101   -- the build cache needs /a\n",
     "# dlayerlint: disable=all\n",
+    "# dlayerlint: ignore=DLL101\n",                 # hadolint's verb
+    "# DLAYERLINT: DISABLE=dll101\n",                # any case, as hadolint reads its own
+    "# Dlayerlint: Ignore=Removed-In-Later-Layer\n",
 ])
 def test_disable_covers_the_next_instruction_only(pragma):
     assert found(TWICE.format(pragma=pragma)) == [("DLL101", 5)]
@@ -103,3 +106,16 @@ def test_report_unused_pragmas_flag_and_exit_code(run_cli, tmp_path):
     assert ran.out.startswith("Dockerfile:2:1: DLL001 unused-pragma [warning]: pragma `disable=DLL101` "
                               "suppresses nothing")
     assert run_cli("check", "--report-unused-pragmas", "--disable", "unused-pragma", "Dockerfile").code == 0
+
+
+@pytest.mark.parametrize("pragma", ["# dlayerlint ignore=DLL101\n", "# DLAYERLINT: disabled=DLL101\n",
+                                    "# dlayerlint: off\n"])
+def test_a_malformed_dlayerlint_pragma_is_reported_not_dropped(pragma):
+    """It suppresses nothing, and DLL001 names it (reported with --report-unused-pragmas)."""
+    text = TWICE.format(pragma=pragma)
+    assert found(text) == [("DLL101", 4), ("DLL101", 5)]
+    assert ("DLL001", 3) in found(text, report_unused_pragmas=True)
+
+
+def test_a_dlayerlint_pragma_in_any_case_covers_the_whole_file():
+    assert found(TWICE.format(pragma="# DLAYERLINT: DISABLE-FILE=DLL101\n")) == []

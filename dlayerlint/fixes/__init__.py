@@ -10,7 +10,9 @@ filesystem stays the same; `manual` fixes are shown, never applied.
 - copy_flags.py: COPY --chmod/--chown instead of a later RUN chmod/chown (DLL103)
 - cache.py: clean a cache in the RUN that made it, or a cache mount (DLL105)
 - secret.py: RUN --mount=type=secret instead of COPY then rm (DLL108, manual)
-- edit.py: applying fixes to the text; apply.py: --fix, --diff and friends
+- recommends.py: --no-install-recommends after `apt-get install` (DLL110, unsafe)
+- archive.py: remove an unpacked archive in the RUN that unpacks it (DLL109)
+- edit.py: applying fixes to the text; fixpoint.py: lint-then-fix to a fixed point
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from collections.abc import Callable, Iterator
 
 from ..simulate.analysis import Analysis
 from ..core.results import Finding, Fix
-from . import cache, copy_flags, secret
+from . import archive, cache, copy_flags, recommends, secret
 from .edit import apply_fixes
 from .merge import MERGEABLE, merge_runs, merged_ranges
 from .source import NoFix
@@ -26,7 +28,8 @@ from .source import NoFix
 __all__ = ["apply_fixes", "attach_fixes", "merge_runs"]
 
 Offers = Callable[[Analysis, list[Finding]], Iterator[tuple[list[Finding], Callable[[], Fix]]]]
-KINDS: dict[str, Offers] = {"DLL103": copy_flags.offers, "DLL105": cache.offers, "DLL108": secret.offers}
+KINDS: dict[str, Offers] = {"DLL103": copy_flags.offers, "DLL105": cache.offers, "DLL108": secret.offers,
+                            "DLL109": archive.offers, "DLL110": recommends.offers}
 
 
 def _merge_offers(analysis: Analysis, findings: list[Finding]) -> Iterator[tuple[list[Finding], Callable[[], Fix]]]:

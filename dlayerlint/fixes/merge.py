@@ -25,7 +25,7 @@ from ..dockerfile.model import Dockerfile, Instruction
 from .source import (PLAIN, SHELL_COMMENT, NoFix, body_text, comment_lines, continuation_indent, flags_text, joiner,
                      parsed_cleanly, posix_shell_stage, source_lines)
 
-MERGEABLE = frozenset({"DLL101", "DLL102", "DLL104", "DLL106", "DLL107"})
+MERGEABLE = frozenset({"DLL101", "DLL102", "DLL104", "DLL106", "DLL107", "DLL111"})
 METADATA = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER",
                       "ONBUILD"})
 BLOCKERS = {"USER": "runs the later RUN as another user", "SHELL": "changes the shell of the later RUN",

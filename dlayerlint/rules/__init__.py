@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ..simulate.analysis import Analysis
 from ..core.results import Finding
-from . import cache_left, purged_later, stranded
+from . import archive_left, cache_left, purged_later, recommends, stranded
 
 Check = Callable[[Analysis], Iterable[Finding]]
-CHECKS: tuple[Check, ...] = (stranded.check, cache_left.check, purged_later.check)
+CHECKS: tuple[Check, ...] = (stranded.check, cache_left.check, purged_later.check, archive_left.check,
+                             recommends.check)
 
 
 def run_checks(analysis: Analysis, extra: Sequence[Check] = ()) -> list[Finding]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from ..simulate.analysis import Analysis
 from ..core.results import Finding, Related
 from .catalogue import rules
+from ..simulate.effects.apt_layer import DATABASES, PURGE
 from ..simulate.fs import Event, Version
 from ..simulate.knowledge import Cache
 from ..dockerfile.model import Instruction
@@ -21,9 +22,12 @@ from .common import amount, display_path, layers_phrase, lines_phrase, list_path
 
 METADATA_COMMANDS = frozenset({"chmod", "chown", "chgrp", "setfacl"})
 MAX_COPIES = 8   # copy-ups of one version a finding lists
+MAX_LISTED = 20   # paths and related entries a finding lists (its message counts them all)
 
 
 def rule_for(version: Version, event: Event, made_by: Instruction) -> str:
+    if version.path == DATABASES:   # every apt layer rewrites them: small, often unavoidable, its own rule
+        return "DLL111"
     if "secret" in version.tags and event.action != "modify":
         return "DLL108"
     if any(tag.startswith("cache:") for tag in version.tags):
@@ -47,10 +51,12 @@ def _cache_what(versions: list[Version], caches: dict[str, Cache]) -> str:
     return ", ".join(names) or "a cache"
 
 
-def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Analysis) -> Finding:
-    instructions = analysis.dockerfile.instructions
+def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Analysis,
+             instructions: list[Instruction]) -> Finding:
     made = [v.first for v in versions]
-    copy_lines = {c.origin.span.start.line for v in versions for c in _copies(v)}
+    lines: dict[int, int] = {}   # id(origin) → its line: one Origin serves every path its command touched
+    chains = [_unique_origins(_copies(v), lines) for v in versions]
+    copy_lines = {_line(c, lines) for chain in chains for c in chain}
     unlisted = max(v.copies for v in versions) - MAX_COPIES
     fields = {
         "command": event.origin.text,
@@ -63,13 +69,28 @@ def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Anal
         "what": _cache_what(versions, analysis.knowledge.caches),
     }
     rule = rules()[rule_id]
-    related = [Related(m.origin.span, f"{display_path(m.path)} made here")
-               for m in _unique_origins(made)]
-    related += [Related(c.origin.span, "copied again here") for v in versions for c in _unique_origins(_copies(v))]
+    related = _related(made, chains, lines)
+    paths = sorted({display_path(v.path) for v in versions})
     return Finding(rule=rule, span=event.origin.span, message=rule.message.format(**fields),
-                   paths=sorted({display_path(v.path) for v in versions}), wasted=total(v.size for v in versions),
+                   paths=paths[:MAX_LISTED], wasted=total(v.size for v in versions),
                    related=related, layers=tuple(sorted({m.layer for m in made} | {event.origin.layer})),
                    certainty="likely" if any(LIKELY in m.tags for m in made) else "certain")
+
+
+def _related(made: list[Version], chains: list[list[Version]], lines: dict[int, int]) -> list[Related]:
+    """The 'made here' entries, then each version's 'copied again here' ones (`chains`,
+    one copy per line): the first MAX_LISTED, then one entry counting the rest (a chmod -R
+    of every earlier layer's files would otherwise list them all in each of its findings)."""
+    makers = _unique_origins(made, lines)
+    related = [Related(m.origin.span, f"{display_path(m.path)} made here") for m in makers[:MAX_LISTED]]
+    unlisted = len(makers) - len(related)
+    for copies in chains:
+        room = max(MAX_LISTED - len(related), 0)
+        related += [Related(c.origin.span, "copied again here") for c in copies[:room]]
+        unlisted += max(len(copies) - room, 0)
+    if unlisted:
+        related.append(Related(related[-1].span, f"and {unlisted} more places not listed"))
+    return related
 
 
 def _made_on(made: list[Version]) -> str:
@@ -90,10 +111,18 @@ def _copies(version: Version) -> list[Version]:
     return chain
 
 
-def _unique_origins(versions: list[Version]) -> list[Version]:
+def _line(version: Version, lines: dict[int, int]) -> int:
+    """The version's origin line, looked up once per Origin (a span is three attribute hops)."""
+    line = lines.get(id(version.origin))
+    if line is None:
+        line = lines[id(version.origin)] = version.origin.span.start.line
+    return line
+
+
+def _unique_origins(versions: list[Version], lines: dict[int, int]) -> list[Version]:
     seen: dict[int, Version] = {}
     for version in versions:
-        seen.setdefault(version.origin.span.start.line, version)
+        seen.setdefault(_line(version, lines), version)
     return [seen[line] for line in sorted(seen)]
 
 
@@ -102,6 +131,8 @@ def check(analysis: Analysis) -> Iterator[Finding]:
         return
     instructions = analysis.dockerfile.instructions
     for event in analysis.target.fs.events:
+        if event.action == PURGE:   # DLL107 charges what apt's removals strand (purged_later.py)
+            continue
         by_rule: dict[str, list[Version]] = {}
         for version in event.stranded:
             if version.dropped:
@@ -109,4 +140,4 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             by_rule.setdefault(rule_for(version, event, instructions[version.layer]), []).append(version)
         for rule_id, versions in sorted(by_rule.items()):
             if total(v.size for v in versions) != ZERO:   # empty files and links strand nothing
-                yield _finding(rule_id, event, versions, analysis)
+                yield _finding(rule_id, event, versions, analysis, instructions)

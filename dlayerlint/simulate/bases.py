@@ -23,6 +23,7 @@ class BaseLayout:
     # still has an /etc/fstab, so no unnamed write of this Dockerfile made it
     common_etc: frozenset[str] = frozenset()
     anything: bool = False       # no data on this base: it may hold any path
+    workdir: str = "/"           # the base's WORKDIR (php's is /var/www/html)
 
     def may_hold(self, path: str) -> bool:
         """False only when the data shows the base cannot have a file at path."""
@@ -84,5 +85,6 @@ def layout_for(data: Mapping[str, Any], image: str, family: str) -> BaseLayout:
     holds = tuple(entry["holds"]) if entry is not None else ()
     source = known["source"] + (f"; {entry['source']}" if entry is not None else "")
     etc = frozenset(known["etc"]) if "etc" in known else None
+    workdir = entry.get("workdir", "/") if entry is not None else "/"
     return BaseLayout(image, family, frozenset(known["top"]), tuple(known["empty"]), etc, holds,
-                      " ".join(source.split()), common)
+                      " ".join(source.split()), common, workdir=workdir)

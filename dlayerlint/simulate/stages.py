@@ -109,9 +109,10 @@ class Replayer:
             reference = self.base_reference(chain[-1])
             parent = self.stage_index(reference)
         root = chain.pop()
+        layout = self.knowledge.base_layout(reference or "")
         run = StageRun(root, reference, SymbolicFS(), StageFacts(self.knowledge.base_family(reference or ""),
-                                                             layout=self.knowledge.base_layout(reference or "")), [],
-                       BuildState(env={}))
+                                                             layout=layout), [],
+                       BuildState(env={}, workdir=layout.workdir))
         self._apply_all(run)
         for child in reversed(chain):
             run = StageRun(child, None, run.fs, run.facts, list(run.layers),
