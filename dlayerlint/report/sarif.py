@@ -18,7 +18,7 @@ from ..rules.catalogue import rules
 from ..simulate.analysis import Analysis
 from ..core.results import Finding, Fix
 from ..core.spans import Span
-from .common import fingerprints
+from .common import fingerprints, utf8
 from .result import FileResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -29,7 +29,7 @@ FINGERPRINT = "dlayerlint/v1"
 def uri(path: str) -> str:
     """A relative path stays relative (to the repository root, for code scanning)."""
     pure = PurePath(path)
-    return pure.as_uri() if pure.is_absolute() else quote(pure.as_posix())
+    return pure.as_uri() if pure.is_absolute() else quote(utf8(pure.as_posix()))
 
 
 def _descriptor(rule: Rule) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """Read the members of a tar archive in the build context (ADD's auto-extraction)."""
 from __future__ import annotations
 
+import os
+import stat
 import tarfile
 from .dockerignore import _go_clean
 from .entries import ContextFile
@@ -45,7 +47,15 @@ def _read_archive(path: str) -> list[ContextFile] | None:
     """Members of a tar (plain, gzip, bzip2, xz), read as a stream, never
     extracted; None when the first header does not parse."""
     try:
-        with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r|*") as tar:
-            return _members(tar)
+        # the listing said "regular file", but the context may change under us:
+        # no blocking open, no following a link swapped in, and fstat to be sure
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(handle, "rb") as raw:
+            if not stat.S_ISREG(os.fstat(handle).st_mode):
+                return None
+            with tarfile.open(fileobj=raw, mode="r|*") as tar:
+                return _members(tar)
     except _ARCHIVE_ERRORS:
         return None

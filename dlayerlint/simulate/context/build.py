@@ -19,22 +19,37 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from .dockerignore import (_MAX_LINKS, MatchInfo, PatternError, _simple_token, _component_regex, _go_clean,
-                           PatternMatcher, parse_dockerignore, read_dockerignore)
+                           PatternMatcher, read_dockerignore)
 from .entries import ContextFile, SourceMatch
 from .archives import _read_archive
 
-__all__ = [
-    "BuildContext", "ContextCache", "ContextFile", "MatchInfo", "PatternError", "PatternMatcher",
-    "SourceMatch", "has_wildcards", "parse_dockerignore", "read_dockerignore",
-]
 
 
-_DIR, _FILE, _LINK, _OTHER = range(4)
+# _DENIED: a file we may not read or a folder we may not list. The build's
+# sender would fail on it ("permission denied"), so a source that takes it in
+# resolves to nothing and the COPY is noted as one the build fails on.
+_DIR, _FILE, _LINK, _OTHER, _DENIED = range(5)
+
+
+class _Unreadable(Exception):
+    """A directory source holds an entry we may not read."""
+
+
+@dataclass(slots=True)
+class _Walk:
+    """A folder being walked: where its entry goes in the list, what is left of it."""
+    node: _Node
+    rel: str                    # relative to the copied source
+    info: MatchInfo | None      # --exclude results, for the entries below
+    excluded: bool
+    at: int
+    children: Iterator[tuple[str, _Node]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +64,34 @@ class _Node:
 _ROOT = _Node("", _DIR, 0, False, None)
 
 
+def _permitted(status: os.stat_result, is_dir: bool) -> bool:
+    """Whether we may read a file (list a folder), from the mode bits alone:
+    no extra system call per file. Root may read anything."""
+    user = os.geteuid()
+    if user == 0:
+        return True
+    need = 0o5 if is_dir else 0o4       # r-x for a folder, r for a file
+    if status.st_uid == user:
+        shift = 6
+    elif status.st_gid == os.getegid() or status.st_gid in os.getgroups():
+        shift = 3
+    else:
+        shift = 0
+    return (status.st_mode >> shift) & need == need
+
+
 def _describe(entry: os.DirEntry[str]) -> tuple[str, int, int]:
+    """(name, kind, size) from the directory entry and, for files and folders,
+    an lstat: nothing is opened, so a FIFO or a device never blocks."""
     try:
         if entry.is_symlink():
             return entry.name, _LINK, 0
-        if entry.is_dir(follow_symlinks=False):
-            return entry.name, _DIR, 0
-        if entry.is_file(follow_symlinks=False):
-            return entry.name, _FILE, entry.stat(follow_symlinks=False).st_size
+        is_dir = entry.is_dir(follow_symlinks=False)
+        if is_dir or entry.is_file(follow_symlinks=False):
+            status = entry.stat(follow_symlinks=False)
+            if not _permitted(status, is_dir):
+                return entry.name, _DENIED, 0
+            return entry.name, _DIR if is_dir else _FILE, 0 if is_dir else status.st_size
     except OSError:
         pass
     return entry.name, _OTHER, 0
@@ -158,6 +193,26 @@ class BuildContext:
                  for path in paths)
         return (match for match in found if match is not None)
 
+    def excludes(self, source: str) -> bool:
+        """Whether a source that matched nothing is on disk but left out by .dockerignore:
+        then the build would fail, rather than the context being one we cannot see."""
+        rel, _ = _clean_source(source)
+        return bool(rel) and self._on_disk(rel)
+
+    def _on_disk(self, rel: str) -> bool:
+        """Whether rel exists, without following a link on the way: a link to "/"
+        must not make the context answer questions about the host's files."""
+        path = self._root
+        for part in _split(rel):
+            path = os.path.join(path, part)
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                return False
+            if stat.S_ISLNK(mode) and path != os.path.join(self._root, rel):
+                return False
+        return True
+
     def archive_entries(self, source: str) -> list[ContextFile] | None:
         """Members ADD would extract from source, or None if it is no archive.
 
@@ -192,14 +247,25 @@ class BuildContext:
         return _Node(rel, kind, size, excluded, info)
 
     def _is_present(self, node: _Node) -> bool:
-        """An excluded directory is sent only to hold entries kept below it."""
+        """An excluded directory is sent only to hold entries kept below it.
+
+        Depth first on an explicit stack: a context can nest folders deeper
+        than Python's recursion limit."""
         if not node.ignored:
             return True
-        known = self._present.get(node.rel)
-        if known is None:
-            known = any(self._is_present(child) for child in self._children(node).values())
-            self._present[node.rel] = known
-        return known
+        stack = [(node, iter(self._children(node).values()))]
+        while stack and self._present.get(node.rel) is None:
+            current, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                self._present[current.rel] = False
+                stack.pop()
+            elif not child.ignored or self._present.get(child.rel):
+                for folder, _ in stack:   # kept below: each folder on the way is sent
+                    self._present[folder.rel] = True
+            elif child.rel not in self._present:   # ignored children are folders (see _child_node)
+                stack.append((child, iter(self._children(child).values())))
+        return self._present[node.rel]
 
     def _readlink(self, node: _Node) -> str | None:
         try:
@@ -255,37 +321,54 @@ class BuildContext:
     def _match_path(self, rel: str, excludes: PatternMatcher | None,
                     want_dir: bool) -> SourceMatch | None:
         node = self._lookup(_split(rel), follow_last=True)
-        if node is None or (want_dir and node.kind != _DIR):
+        if node is None or node.kind == _DENIED or (want_dir and node.kind != _DIR):
             return None
         if node.kind == _DIR:
-            return SourceMatch(rel or ".", True, tuple(self._walk(node, "", None, excludes)))
+            try:
+                return SourceMatch(rel or ".", True, tuple(self._walk(node, excludes)))
+            except _Unreadable:
+                return None
         size = node.size if node.kind == _FILE else 0
         return SourceMatch(rel, False, (ContextFile("", size, False),))
 
-    def _walk(self, node: _Node, prefix: str, parent: MatchInfo | None,
-              excludes: PatternMatcher | None) -> Iterator[ContextFile]:
-        """Entries below node that a copy keeps, relative to the source."""
-        for name, child in self._children(node).items():
-            rel = f"{prefix}/{name}" if prefix else name
-            verdict = excludes.matches_using_parent(rel, parent) if excludes else (False, None)
+    def _walk(self, node: _Node, excludes: PatternMatcher | None) -> list[ContextFile]:
+        """Entries below node that a copy keeps, relative to the source, in
+        pre-order; on an explicit stack, as deep as the context nests."""
+        found: list[ContextFile | None] = []
+        stack = [_Walk(node, "", None, False, 0, iter(self._children(node).items()))]
+        while stack:
+            frame = stack[-1]
+            entry = next(frame.children, None)
+            if entry is None:
+                stack.pop()
+                self._close(frame, found)
+                continue
+            name, child = entry
+            rel = f"{frame.rel}/{name}" if frame.rel else name
+            excluded, info = excludes.matches_using_parent(rel, frame.info) if excludes else (False, None)
             if child.kind == _DIR:
-                yield from self._walk_dir(child, rel, verdict, excludes)
-            elif not verdict[0]:
-                yield ContextFile(rel, child.size if child.kind == _FILE else 0, False)
+                if not (excluded and excludes is not None and not excludes.may_match_below(rel)):
+                    found.append(None)   # the folder's place, filled in when it closes
+                    stack.append(_Walk(child, rel, info, excluded, len(found) - 1,
+                                       iter(self._children(child).items())))
+            elif child.kind == _DENIED and not excluded:
+                raise _Unreadable(child.rel)
+            elif not excluded:
+                found.append(ContextFile(rel, child.size if child.kind == _FILE else 0, False))
+        return [entry for entry in found if entry is not None]
 
-    def _walk_dir(self, node: _Node, rel: str, verdict: tuple[bool, MatchInfo | None],
-                  excludes: PatternMatcher | None) -> Iterator[ContextFile]:
-        excluded, info = verdict
-        if excluded and excludes is not None and not excludes.may_match_below(rel):
+    def _close(self, frame: _Walk, found: list[ContextFile | None]) -> None:
+        """A folder is listed when it holds kept entries, or it is itself kept
+        and sent (the copier creates an excluded dir only to hold entries)."""
+        if frame.rel == "":
             return
-        below = list(self._walk(node, rel, info, excludes))
-        # the copier creates an excluded dir only to hold entries kept below
-        if below or (not excluded and self._is_present(node)):
-            yield ContextFile(rel, 0, True)
-        yield from below
+        if len(found) > frame.at + 1 or (not frame.excluded and self._is_present(frame.node)):
+            found[frame.at] = ContextFile(frame.rel, 0, True)
+        else:
+            found.pop()   # nothing was added after its place
 
 
-class ContextCache:  # pylint: disable=too-few-public-methods
+class ContextCache:
     """The build contexts of one run over files that do not change meanwhile.
 
     Dockerfiles of one folder with the same ignore patterns share a context,

@@ -1,8 +1,10 @@
 """`.dockerignore` patterns, matched as moby/patternmatcher matches them."""
 from __future__ import annotations
 
+import os
 import posixpath
 import re
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,8 @@ _GO_SPACE = ("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
              "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 _MAX_LINKS = 255            # continuity's RootPath gives up after as many
 _BOM = b"\xef\xbb\xbf"
+# An ignore file of 10,000 long patterns is ~1 MB; a bigger one is an attack
+_MAX_IGNORE_BYTES = 4 * 1024 * 1024
 
 MatchInfo = tuple[bool, ...]
 """Per-pattern results for a directory, handed down to its entries."""
@@ -178,8 +182,8 @@ def _match_segments(comps: _Segments, segs: list[str]) -> bool:
     len(segs)) component matches at most. Go's ".*" stops at a newline, so
     "**" cannot swallow a segment holding one.
     """
-    if None not in comps and len(comps) != len(segs):
-        return False
+    if None not in comps:   # one component per segment: no table needed
+        return len(comps) == len(segs) and all(comp.fullmatch(seg) for comp, seg in zip(comps, segs))
     reach = [True] + [False] * len(segs)
     for comp in comps:
         if comp is None:
@@ -261,6 +265,8 @@ class _Pattern:
 
     def match_parents(self, path: str) -> bool:
         """Whether the pattern matches a parent directory of path."""
+        if "/" not in path:     # a top-level entry has no parent to match
+            return False
         parts = path.split("/")[:-1]
         return any(self.match("/".join(parts[:end])) for end in range(1, len(parts) + 1))
 
@@ -422,8 +428,47 @@ def read_dockerignore(context_root: Path, dockerfile: Path | None = None,
         dockerfile = Path(dockerfile)
         candidates.insert(0, dockerfile.with_name(dockerfile.name + ".dockerignore"))
     for candidate in filter(may_exist, candidates):
-        try:
-            return parse_dockerignore(candidate.read_bytes())
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            continue
+        data = _read_ignore_file(candidate)
+        if data is not None:
+            return parse_dockerignore(data)
     return []
+
+
+def _read_ignore_file(path: Path) -> bytes | None:
+    """An ignore file's bytes; None when there is none (or a directory of its name).
+
+    The build context belongs to whoever wrote the pull request, so the file is
+    opened without blocking and read only when it is a regular file in its own
+    folder (a link must stay there) and of a sane size: a FIFO, a device or a
+    link to /dev/zero or /etc/shadow is a PatternError naming it, never a hang."""
+    try:
+        if not _regular(path, os.stat(path).st_mode):   # a FIFO or a device is never opened
+            return None
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise PatternError(f"{path}: cannot read: {error.strerror or error}") from error
+    if not _regular(path, os.fstat(handle).st_mode):    # swapped in since the stat
+        os.close(handle)
+        return None
+    with os.fdopen(handle, "rb") as stream:
+        if not _inside(os.path.realpath(path), os.path.realpath(path.parent)):
+            raise PatternError(f"{path}: a link to outside its folder; not read")
+        data = stream.read(_MAX_IGNORE_BYTES + 1)
+    if len(data) > _MAX_IGNORE_BYTES:
+        raise PatternError(f"{path}: larger than {_MAX_IGNORE_BYTES:,} bytes; not read")
+    return data
+
+
+def _regular(path: Path, mode: int) -> bool:
+    """True for a regular file, False for a folder (no ignore file); raises for the rest."""
+    if stat.S_ISDIR(mode):
+        return False
+    if not stat.S_ISREG(mode):
+        raise PatternError(f"{path}: not a regular file; not read")
+    return True
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
