@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint.rules.plugins import load_plugin
+from dlayerlint.rules.plugins import PluginError, load_plugin
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -103,7 +103,7 @@ def test_rules_and_explain_show_a_plugin_s_rules_when_named(run_cli, site):
     listed = run_cli("rules", "--plugin", "demo", "--plugin", "demo")
     assert listed.code == 0
     assert [line.split()[0] for line in listed.out.splitlines()] == [
-        "DLL001", *(f"DLL10{n}" for n in range(1, 9)), "DLX900"]
+        "DLL001", *(f"DLL10{n}" for n in range(1, 10)), "DLL110", "DLL111", "DLX900"]
     assert listed.out.splitlines()[-1].split()[:3] == ["DLX900", "latest-base", "info"]
     assert run_cli("explain", "latest-base").code == 2
     explained = run_cli("explain", "--plugin", "demo", "latest-base")
@@ -127,3 +127,17 @@ def test_a_missing_plugin_names_the_installed_ones(run_cli, site, tmp_path):
     assert ran.code == 2
     assert f"{tmp_path / '.dlayerlint.yaml'}: plugins: plugin 'nope' is not installed" in ran.out
     assert "dlayerlint.rules: demo" in ran.out
+
+
+def test_a_plugin_committed_in_the_working_directory_is_never_loaded(tmp_path, monkeypatch):
+    """Under `python -m dlayerlint` the working directory is first on sys.path: a pull request
+    that commits a dist-info and a module there must not get them loaded by naming them."""
+    (tmp_path / "evil-1.0.dist-info").mkdir()
+    (tmp_path / "evil-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n")
+    (tmp_path / "evil-1.0.dist-info" / "entry_points.txt").write_text("[dlayerlint.rules]\nevil = evilmod\n")
+    (tmp_path / "evilmod.py").write_text("raise SystemExit('evil code ran')\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend("")
+    load_plugin.cache_clear()
+    with pytest.raises(PluginError, match="not installed"):
+        load_plugin("evil")

@@ -10,7 +10,10 @@ The entry point names an object (usually a module) with
 """
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -44,20 +47,35 @@ def _rules_of(name: str, provided: object) -> tuple[Rule, ...]:
     return tuple(declared)
 
 
+@contextmanager
+def _installed_only() -> Iterator[None]:
+    """sys.path without the working directory while plugins are found and imported: under
+    `python -m dlayerlint` it comes first, and a pull request could otherwise commit an
+    `x.dist-info/entry_points.txt` and a module beside it and name `x` in its config."""
+    saved = list(sys.path)
+    here = os.getcwd()
+    sys.path[:] = [entry for entry in saved if entry not in ("", ".") and os.path.abspath(entry) != here]
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
+
+
 @cache
 def load_plugin(name: str) -> Plugin:
     # imported here: importlib.metadata is ~10 ms of a run that loads no plugin
     from importlib.metadata import entry_points  # pylint: disable=import-outside-toplevel
-    found = entry_points(group=GROUP, name=name)
-    if not found:
-        installed = sorted(point.name for point in entry_points(group=GROUP)) or ["none"]
-        raise PluginError(f"plugin '{name}' is not installed (entry point group {GROUP}: "
-                          f"{', '.join(installed)})")
-    point = next(iter(found))
-    try:
-        provided = point.load()
-    except Exception as error:  # pylint: disable=broad-exception-caught  # a plugin's import can raise anything
-        raise PluginError(f"plugin '{name}': cannot load {point.value}: {error}") from error
+    with _installed_only():
+        found = entry_points(group=GROUP, name=name)
+        if not found:
+            installed = sorted(point.name for point in entry_points(group=GROUP)) or ["none"]
+            raise PluginError(f"plugin '{name}' is not installed (entry point group {GROUP}: "
+                              f"{', '.join(installed)})")
+        point = next(iter(found))
+        try:
+            provided = point.load()
+        except Exception as error:  # pylint: disable=broad-exception-caught  # a plugin's import can raise anything
+            raise PluginError(f"plugin '{name}': cannot load {point.value}: {error}") from error
     check = getattr(provided, "check", None)
     if not callable(check):
         raise PluginError(f"plugin '{name}': {point.value} has no check(analysis) function")
