@@ -50,6 +50,7 @@ class Subcommand:
     reads: tuple[str, ...] = ()        # caches it needs: apt-get install fails without the lists
     writes: tuple[str, ...] = ()       # folders it fills under the working directory (node_modules)
     unpacks: bool = False              # its operands are archives it unpacks (dpkg -i x.deb)
+    cleans_when: dict[str, tuple[str, ...]] = field(default_factory=dict)   # `go clean -modcache`
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,8 @@ def _manager(name: str, data: dict[str, Any]) -> PackageManager:
             installs=bool(spec.get("installs")), uninstalls=bool(spec.get("uninstalls")),
             fills=tuple(spec.get("fills", ())), cleans=tuple(spec.get("cleans", ())),
             when_operand=spec.get("when_operand"), reads=tuple(spec.get("reads", ())),
-            writes=tuple(spec.get("writes", ())), unpacks=bool(spec.get("unpacks")))
+            writes=tuple(spec.get("writes", ())), unpacks=bool(spec.get("unpacks")),
+            cleans_when={str(word): tuple(keys) for word, keys in (spec.get("cleans_when") or {}).items()})
         for sub, spec in (data.get("subcommands") or {}).items()
     }
     return PackageManager(

@@ -69,7 +69,8 @@ def package_manager(runner: CommandRunner, manager: PackageManager, call: Invoca
         runner.note_unknown(f"`{call.name} {subcommand_name}`".replace(" `", "`"))
         return UNKNOWN
     rest = operands[1:]
-    if sub.when_operand is not None and sub.when_operand not in rest and sub.when_operand not in args.flags:
+    written = {text for text, _ in call.words}   # `go clean -modcache`: one word, not clustered flags
+    if sub.when_operand is not None and sub.when_operand not in written:
         return UNKNOWN
     _unnamed_effects(runner, sub, args, rest, call)
     sized = _apt_effects(runner, manager.name, subcommand_name, args, rest, call)
@@ -85,7 +86,7 @@ def package_manager(runner: CommandRunner, manager: PackageManager, call: Invoca
         for key in sub.fills:
             moved = [args.value(option) for option in manager.cache_options.get(key, ())]
             _fill_cache(runner, key, call, next((m for m in moved if m), None))
-    for key in sub.cleans:
+    for key in sub.cleans + tuple(k for word, keys in sub.cleans_when.items() if word in written for k in keys):
         _clean_cache(runner, key, call)
     runner.facts.reads.extend((key, call.origin) for key in sub.reads)
     return UNKNOWN
