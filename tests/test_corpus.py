@@ -20,6 +20,18 @@ REVIEWED_OFFICIAL = {
     # `apt-get install … sudo …` on line 37 makes /etc/sudoers (ubuntu's image has no sudo); the
     # RUN of line 85 `sed -i.bak`s it: a copy-up of the file, and the .bak beside it
     ("jupyter__docker-stacks/images__docker-stacks-foundation__Dockerfile", 86, "DLL102"),
+    # php's apache variants `apt-get install apache2` (line 34), then a later RUN `sed -ri`s
+    # /etc/apache2/envvars (Debian ships it in apache2): the file is copied up again
+    ("docker-library__php/8.2__bookworm__apache__Dockerfile", 65, "DLL102"),
+    ("docker-library__php/8.2__trixie__apache__Dockerfile", 65, "DLL102"),
+    ("docker-library__php/8.3__bookworm__apache__Dockerfile", 65, "DLL102"),
+    ("docker-library__php/8.3__trixie__apache__Dockerfile", 65, "DLL102"),
+    ("docker-library__php/8.4__bookworm__apache__Dockerfile", 65, "DLL102"),
+    ("docker-library__php/8.4__trixie__apache__Dockerfile", 65, "DLL102"),
+    ("docker-library__php/8.5__bookworm__apache__Dockerfile", 65, "DLL102"),
+    ("docker-library__php/8.5__trixie__apache__Dockerfile", 65, "DLL102"),
+    ("docker-library__php/8.6-rc__bookworm__apache__Dockerfile", 65, "DLL102"),
+    ("docker-library__php/8.6-rc__trixie__apache__Dockerfile", 65, "DLL102"),
     # postgres on alpine is built from source and `make install`ed into /usr/local in one RUN; a
     # later RUN's `sed -ri ... /usr/local/share/postgresql/postgresql.conf.sample` copies that
     # file up again (certainty likely: no command names it, the install wrote it)

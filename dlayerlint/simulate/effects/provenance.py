@@ -24,6 +24,8 @@ GENERIC_TOKENS = frozenset({"server", "client", "common", "dev", "lib", "libs", 
 # managers whose packages put files in /etc, /usr and /var (pip's and npm's do not)
 SYSTEM_MANAGERS = frozenset({"apt-get", "apt", "aptitude", "dpkg", "yum", "dnf", "microdnf", "tdnf", "apk",
                              "zypper", "rpm", "pacman"})
+CONTENTS_RELEASE = "bookworm"   # the release whose Contents the data always holds
+WEB_SERVERS = ("apache2", "httpd", "nginx", "lighttpd")   # the packages that make /var/www
 _TOKEN = re.compile(r"[a-z][a-z0-9]*")
 
 
@@ -37,8 +39,8 @@ def likely_maker(fs: SymbolicFS, facts: StageFacts, path: str, before: int, remo
     if writing:
         return package_maker(facts, path, before, main_config_only=True)
     blob = fs.blob_over(path, before)
-    if blob is not None:
-        return blob if blob_is_claimable(blob, path, facts.layout, removing) else None
+    if blob is not None and blob_is_claimable(blob, path, facts.layout, removing):
+        return blob
     return package_maker(facts, path, before)
 
 
@@ -66,12 +68,27 @@ def package_maker(facts: StageFacts, path: str, before: int, main_config_only: b
     if component is None or (layout is not None and layout.known_to_hold(path)):
         return None
     owner = _debian_owner(layout, path)
-    if owner is not None and owner in installed:
-        return installed[owner]
+    if owner is not None:   # Debian ships the file: the install that named it, or one of its dependencies
+        named = [origin for name, origin in installed.items() if name == owner or _names_folder(name, owner)]
+        return max(named or installed.values(), key=lambda o: o.layer)
     if main_config_only and not _main_config(path, component):
         return None
-    matches = [origin for name, origin in installed.items() if _names_folder(name, component)]
+    matches = [origin for name, origin in installed.items()
+               if any(_names_folder(name, folder) for folder in _folders(path, component))]
     return max(matches, key=lambda o: o.layer) if matches else None
+
+
+def _folders(path: str, component: str) -> list[str]:
+    """The names a package may give its files' folders: the one after /etc, /usr/share ...,
+    one inside Python's site-packages (ambari_agent), and the web root's servers."""
+    folders = [component]
+    parts = path.strip("/").split("/")
+    for marker in ("site-packages", "dist-packages", "node_modules"):
+        if marker in parts[:-1]:
+            folders.append(parts[parts.index(marker) + 1].lower())
+    if path in ("/var/www", "/var/www/html") or path.startswith("/var/www/html/"):   # the default web root
+        folders += list(WEB_SERVERS)
+    return folders
 
 
 def _main_config(path: str, component: str) -> bool:
@@ -86,6 +103,8 @@ def _main_config(path: str, component: str) -> bool:
 
 def _component(path: str) -> str | None:
     """The folder (or file) a package would name after itself: nginx in /etc/nginx/nginx.conf."""
+    if path == "/var/www" or path.startswith("/var/www/"):
+        return "www"
     relative = path.lstrip("/")
     for root in PACKAGE_ROOTS:
         if relative.startswith(root + "/"):
@@ -109,9 +128,13 @@ def _names_folder(package: str, component: str) -> bool:
 
 
 def _debian_owner(layout: BaseLayout | None, path: str) -> str | None:
-    """Debian's Contents owner of path, for Debian and Ubuntu bases (None elsewhere)."""
+    """Debian's Contents owner of path, for Debian and Ubuntu bases (None elsewhere); a release
+    the data holds no Contents for (jessie, Ubuntu 14.04) is looked up in bookworm's."""
     if layout is None or layout.family not in ("debian", "ubuntu") or not path.startswith("/etc/"):
         return None
     from .. import apt  # pylint: disable=import-outside-toplevel  # the package data loads only for files that need it
     base = apt.base_set(layout.image)
-    return apt.owner(apt.index(base.release), path) if base is not None else None
+    # a release the data holds no Contents for (older ones, or trixie's, not fetched): where a
+    # package puts its /etc files rarely changes, so bookworm's say
+    releases = dict.fromkeys(([base.release] if base is not None else []) + [CONTENTS_RELEASE])
+    return next((owner for release in releases if (owner := apt.owner(apt.index(release), path))), None)
