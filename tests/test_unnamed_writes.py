@@ -215,3 +215,14 @@ def test_build_tools_and_installs_write_unnamed_files():
 def test_dpkg_i_of_a_copied_deb_leaves_the_archive():
     a = analyze("FROM debian:bookworm\nCOPY tool.deb /tmp/tool.deb\nRUN dpkg -i /tmp/tool.deb\n")
     assert [f.rule.id for f in a.findings if f.rule.id == "DLL109"] == ["DLL109"]
+
+
+def test_chown_r_of_a_package_folder_copies_the_package_files_too():
+    a = lint("""
+        FROM alpine:3.19
+        RUN apk --no-cache add privoxy
+        COPY privoxy.conf /etc/privoxy/config
+        RUN chown -R privoxy /etc/privoxy
+    """)
+    made = {r.span.start.line for f in a.findings if f.rule.id == "DLL102" for r in f.related}
+    assert 2 in made   # the package's own files, beside the copied config (DLL103)

@@ -19,7 +19,7 @@ from ..fs import Node, Origin, SymbolicFS, has_glob, is_blob
 from ..knowledge import CommandSpec, Knowledge
 from ...core.sizes import UNKNOWN, ZERO, Size
 from .packages import StageFacts, package_manager
-from .provenance import likely_maker
+from .provenance import likely_maker, package_maker
 from .registry import VERBS
 from .writes import ZERO_SOURCES
 
@@ -91,6 +91,16 @@ class CommandRunner:
             node = self._likely(path, origin, recursive, removing)
         return [node] if node is not None else []
 
+    def _package_files_in(self, node: Node, origin: Origin) -> None:
+        """`chown -R /etc/privoxy` after `apk add privoxy` and a COPY into /etc/privoxy: the folder
+        also holds the package's files, which no command named; they are copied up too."""
+        if not node.is_dir:
+            return
+        maker = package_maker(self.facts, node.path, origin.layer)
+        if maker is not None and not any(is_blob(name) and child.version is not None
+                                         and child.version.origin is maker for name, child in node.children.items()):
+            self.fs.materialize(node.path, maker, True)
+
     def _likely(self, path: str, origin: Origin, recursive: bool, removing: bool = False) -> Node | None:
         maker = likely_maker(self.fs, self.facts, path, origin.layer, removing)
         return self.fs.materialize(path, maker, recursive) if maker is not None else None
@@ -126,6 +136,9 @@ class CommandRunner:
     def copy_up(self, text: str | None, glob: bool, origin: Origin, recursive: bool) -> None:
         found = [self.fs.promote_to_file(node) if not recursive and _unseen_file(node) else node
                  for node in self.nodes(text, glob, origin, recursive)]
+        if recursive:
+            for node in found:
+                self._package_files_in(node, origin)
         path = self.absolute(text)
         if not found and self.writable(path) and not glob:
             self.note_unknown(f"copy-up of {path} from the base image")
