@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from ..core.results import Finding, Fix
 from ..rules.archive_left import LeftArchive
 from ..simulate.analysis import Analysis
-from .source import NoFix, appended, parsed_cleanly, posix_shell_stage
+from .source import NoFix, appended, editable_run
 
 
 def offers(analysis: Analysis, findings: list[Finding]) -> Iterator[tuple[list[Finding], Callable[[], Fix]]]:
@@ -30,10 +30,7 @@ def removal(analysis: Analysis, left: LeftArchive) -> Fix:
     if made.index != run.index:
         raise NoFix(f"the archive is made on line {made.line}, in an earlier layer: removing it later saves "
                     f"nothing; download, unpack and remove it in one RUN")
-    if run.keyword != "RUN" or run.heredocs or run.exec_form is not None:
-        raise NoFix(f"the archive is unpacked by {run.keyword} on line {run.line}, not by a shell-form RUN")
-    posix_shell_stage(dockerfile, run)
-    parsed_cleanly(run)
+    editable_run(dockerfile, run.index, "the archive is unpacked by")
     _not_read_later(analysis, run.index, left.version.path)
     command = f"rm -f {shlex.quote(left.version.path)}"
     return Fix(run.line, run.end_line, "\n".join(appended(dockerfile, run, command)), safe=False,

@@ -22,7 +22,7 @@ from ..simulate.knowledge import Cache
 from ..dockerfile.model import Dockerfile, Instruction
 from ..simulate.fs import Origin, Version
 from .merge import merge_runs
-from .source import (PLAIN, NoFix, appended, parsed_cleanly, posix_shell_stage, source_lines, uses_buildkit,
+from .source import (PLAIN, NoFix, appended, editable_run, source_lines, uses_buildkit,
                      with_flag)
 
 UNSAFE = "unsafe: the cache leaves the image; a later step that reads it would fail"
@@ -39,11 +39,7 @@ def cache_fix(analysis: Analysis, cache: Cache | None, origin: Origin | None) ->
     if cache is None or origin is None:
         raise NoFix("the cache's origin is not known")
     dockerfile = analysis.dockerfile
-    run = dockerfile.instructions[origin.layer]
-    if run.keyword != "RUN" or run.heredocs or run.exec_form is not None:
-        raise NoFix(f"the cache is made by {run.keyword} on line {run.line}, not by a shell-form RUN")
-    posix_shell_stage(dockerfile, run)
-    parsed_cleanly(run)
+    run = editable_run(dockerfile, origin.layer, "the cache is made by")
     directory = _directory(analysis, run, cache)
     if uses_buildkit(dockerfile):
         lines = with_flag(dockerfile, run, f"--mount=type=cache,target={directory}")

@@ -12,7 +12,7 @@ from ..simulate.analysis import Analysis
 from ..simulate.effects.apt_layer import RecommendsCost
 from ..simulate.fs import Origin
 from ..core.results import Finding, Fix
-from .source import NoFix, parsed_cleanly, posix_shell_stage, source_lines
+from .source import NoFix, editable_run, source_lines
 
 OPTION = "--no-install-recommends"
 _INSTALL = re.compile(r"\sinstall(?=\s|$)")
@@ -28,11 +28,7 @@ def offers(analysis: Analysis, findings: list[Finding]) -> Iterator[tuple[list[F
 def without_recommends(analysis: Analysis, origin: Origin) -> Fix:
     """The RUN with `--no-install-recommends` right after the command's `install`."""
     dockerfile = analysis.dockerfile
-    run = dockerfile.instructions[origin.layer]
-    if run.keyword != "RUN" or run.heredocs or run.exec_form is not None:
-        raise NoFix(f"the install is in a {run.keyword} on line {run.line} that is not a shell-form RUN")
-    posix_shell_stage(dockerfile, run)
-    parsed_cleanly(run)
+    run = editable_run(dockerfile, origin.layer, "the install is made by")
     start, end = origin.span.start, origin.span.end
     lines = source_lines(dockerfile, run)
     line = lines[start.line - run.line]

@@ -125,3 +125,14 @@ def appended(dockerfile: Dockerfile, run: Instruction, clean: str) -> list[str]:
     indent = continuation_indent(dockerfile, [run])
     lines[-1] = without_dangling_escape(dockerfile, lines[-1]) + joiner(dockerfile, indent) + clean
     return lines
+
+
+def editable_run(dockerfile: Dockerfile, index: int, what: str) -> Instruction:
+    """The shell-form RUN at index, whose text a fix may edit (POSIX shell, a script that
+    parses cleanly); NoFix says why not, after `what` ("the cache is made by")."""
+    run = dockerfile.instructions[index]
+    if run.keyword != "RUN" or run.heredocs or run.exec_form is not None:
+        raise NoFix(f"{what} {run.keyword} on line {run.line}, not by a shell-form RUN")
+    posix_shell_stage(dockerfile, run)
+    parsed_cleanly(run)
+    return run
