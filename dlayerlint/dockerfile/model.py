@@ -98,14 +98,20 @@ class Dockerfile:
     comments: list[Comment]
     errors: list[ParseError]
     lines: list[str]
+    _stages_by_reference: dict[str, Stage] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def stage_named(self, reference: str | None) -> Stage | None:
         """The stage a `--target`, `FROM x` or `COPY --from=x` names: its name (any case,
-        as BuildKit matches) or its index."""
+        as BuildKit matches) or its index. A table, built once: a 200-stage chain asks ~40,000 times."""
         if reference is None:
             return None
-        return next((stage for stage in self.stages
-                     if stage.name == reference.lower() or str(stage.index) == reference), None)
+        if not self._stages_by_reference and self.stages:
+            for stage in reversed(self.stages):   # the first stage of a name wins, as in the scan it replaces
+                self._stages_by_reference[str(stage.index)] = stage
+                if stage.name:
+                    self._stages_by_reference[stage.name] = stage
+        found = self._stages_by_reference.get(reference.lower())
+        return found if found is not None else self._stages_by_reference.get(reference)
 
     @property
     def instructions(self) -> list[Instruction]:

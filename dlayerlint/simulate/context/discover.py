@@ -55,7 +55,6 @@ MAX_LINE = 8192           # characters of one shell line searched for `docker bu
 
 COMPOSE_NAME = re.compile(r"(?:docker-)?compose(?:[.-][^/]*)?\.ya?ml\Z")
 BAKE_NAME = re.compile(r"docker-bake(?:\.[^/]*)?\.(hcl|json)\Z")
-WORKFLOW_NAME = re.compile(r"[^/]*\.ya?ml\Z")
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 REMOTE = re.compile(r"^[a-z][a-z0-9+.-]*://|^git@|^github\.com/", re.I)
 
@@ -429,9 +428,9 @@ class _Reader:  # pylint: disable=too-few-public-methods
         self.listing = listing
 
     def builds(self) -> Iterator[_Build]:
-        for path in self._named(self.folder, self.names, COMPOSE_NAME):
+        for path in self._named(self.folder, self.names, COMPOSE_NAME.match):
             yield from self._parsed(path, _compose)
-        for path in self._named(self.folder, self.names, BAKE_NAME):
+        for path in self._named(self.folder, self.names, BAKE_NAME.match):
             yield from self._parsed(path, _bake_json if path.endswith(".json") else _bake_hcl)
         for path in self._devcontainers():
             yield from self._parsed(path, _devcontainer)
@@ -447,8 +446,8 @@ class _Reader:  # pylint: disable=too-few-public-methods
             yield from parse(path, text)
 
     @staticmethod
-    def _named(folder: str, names: Iterable[str], pattern: re.Pattern[str]) -> list[str]:
-        return [os.path.join(folder, name) for name in sorted(names) if pattern.match(name)][:MAX_FILES]
+    def _named(folder: str, names: Iterable[str], wanted: Callable[[str], object]) -> list[str]:
+        return [os.path.join(folder, name) for name in sorted(names) if wanted(name)][:MAX_FILES]
 
     def _devcontainers(self) -> list[str]:
         paths = []
@@ -468,7 +467,7 @@ class _Reader:  # pylint: disable=too-few-public-methods
         if ".github" not in self.names:
             return []
         folder = os.path.join(self.folder, ".github", "workflows")
-        return self._named(folder, self.listing(folder), WORKFLOW_NAME)
+        return self._named(folder, self.listing(folder), _is_yaml)
 
 
 # ----------------------------------------------------------------------------- compose
@@ -938,3 +937,8 @@ def _makefile(path: str, text: str) -> Iterator[_Build]:
 def discover(dockerfile: Path, sources: SourceList = (), flag: Path | None = None) -> FoundContext:
     """ContextFinder().find(…), for a single Dockerfile."""
     return ContextFinder().find(dockerfile, sources, flag)
+
+
+def _is_yaml(name: str) -> bool:
+    """A workflow file's name (a suffix test: a regex here backtracks on long names)."""
+    return name.endswith((".yml", ".yaml"))
