@@ -2,6 +2,14 @@
 found upward from the linted file (the nearest one wins, files are not
 merged), then the command line's flags on top (`Config.merged`).
 
+Precedence, lowest first (`settings_for`): the user's file
+`$XDG_CONFIG_HOME/dlayerlint/config.yaml` (only when no project file is found),
+the nearest project file (or `--config FILE`), `DLAYERLINT_*` environment
+variables, then flags (or the editor's settings). A `.hadolint.yaml` found on the
+same upward search goes beneath the project file: its `ignored:` disables the
+dlayerlint rules mapped onto those hadolint ids and its `failure-threshold:`
+sets the fail level (its other keys are hadolint's).
+
 Rule names are kept as written and resolved when the rules are known
 (plugins add rules), so a typo is reported with the file and key it came from.
 
@@ -10,6 +18,7 @@ the folder of the config file that holds them (`Config.excludes`).
 """
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,9 +31,14 @@ from typing import Any, NamedTuple
 
 from .core.rule import SEVERITIES, Rule
 from .core.sizes import parse_size
+from .rules.catalogue import rules
 from .rules.plugins import Plugin, PluginError, known_rules, load_plugin
 
 YAML_NAMES = (".dlayerlint.yaml", ".dlayerlint.yml")
+HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
+# hadolint's failure-threshold → fail-level (dlayerlint has no `style`: its lowest is info)
+HADOLINT_THRESHOLDS = {"error": "error", "warning": "warning", "info": "info", "style": "info",
+                       "ignore": "none", "none": "none"}
 PYPROJECT = "pyproject.toml"
 FAIL_LEVELS = (*SEVERITIES, "none")
 ALL = "all"  # in enable/disable: every rule
@@ -59,6 +73,7 @@ class ConfigError(ValueError):
 
     def __init__(self, source: str, key: str, problem: str) -> None:
         super().__init__(f"{source}: {key}: {problem}")
+        self.problem = problem   # alone, for a flag's message (argparse names the flag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +268,21 @@ def from_mapping(data: Any, source: str, folder: Path) -> Config:
     return Config(switches=switches, **values)
 
 
+def _parse_yaml(text: str, source: str) -> Any:
+    from .core import yamlload  # pylint: disable=import-outside-toplevel  # yaml only when a file needs it
+    try:
+        return yamlload.parse(text)
+    except yamlload.YAMLError as error:
+        raise ConfigError(source, "(file)", f"not valid YAML: {_yaml_problem(error)}") from error
+
+
+def _yaml_problem(error: Exception) -> str:
+    """PyYAML's message without its `in "<unicode string>"` (the file is named by the caller)."""
+    problem = getattr(error, "problem", None) or str(error)
+    mark = getattr(error, "problem_mark", None)
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else problem
+
+
 @lru_cache(maxsize=64)
 def _read_file(path: Path, _mtime_ns: int) -> Config:
     """Parsed once per version of the file (the LSP server sees edits)."""
@@ -267,12 +297,21 @@ def _read_file(path: Path, _mtime_ns: int) -> Config:
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(source, "(file)", f"not valid TOML: {error}") from error
         return from_mapping(data, f"{source} [tool.dlayerlint]", path.parent)
-    from .core import yamlload  # pylint: disable=import-outside-toplevel  # yaml only when a file needs it
-    try:
-        data = yamlload.parse(text)
-    except yamlload.YAMLError as error:
-        raise ConfigError(source, "(file)", f"not valid YAML: {error}") from error
-    return from_mapping(data, source, path.parent)
+    if path.name in HADOLINT_NAMES:
+        return _from_hadolint(_parse_yaml(text, source), f"{source} (hadolint's)")
+    return from_mapping(_parse_yaml(text, source), source, path.parent)
+
+
+def _from_hadolint(data: Any, source: str) -> Config:
+    """`ignored` and `failure-threshold` of a .hadolint.yaml, for the rules mapped onto hadolint's."""
+    if not isinstance(data, dict):
+        return Config()
+    ignored = {name.upper() for name in _names(data.get("ignored") or [], source, "ignored")}
+    switches = tuple(Switch(rule.id, False, source) for rule in rules().values() if ignored & set(rule.hadolint))
+    threshold = data.get("failure-threshold")
+    if threshold is not None and threshold not in HADOLINT_THRESHOLDS:
+        raise ConfigError(source, "failure-threshold", f"'{threshold}' is not one of {', '.join(HADOLINT_THRESHOLDS)}")
+    return Config(switches=switches, fail_level=HADOLINT_THRESHOLDS.get(threshold))
 
 
 def read_config(path: Path) -> Config:
@@ -292,11 +331,21 @@ def _has_section(pyproject: Path) -> bool:
         return False
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest config file in `start`'s folder or above it."""
+def _folders(start: Path) -> tuple[Path, ...]:
     folder = start.resolve()
     folder = folder if folder.is_dir() else folder.parent
-    for candidate in (folder, *folder.parents):
+    return (folder, *folder.parents)
+
+
+def find_hadolint(start: Path) -> Path | None:
+    """The nearest .hadolint.yaml in `start`'s folder or above it."""
+    return next((folder / name for folder in _folders(start) for name in HADOLINT_NAMES
+                 if (folder / name).is_file()), None)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest config file in `start`'s folder or above it."""
+    for candidate in _folders(start):
         for name in YAML_NAMES:
             if (candidate / name).is_file():
                 return candidate / name
@@ -310,6 +359,66 @@ def load_config(dockerfile: Path) -> Config:
     """The settings that apply to `dockerfile` (defaults when no file is found)."""
     found = find_config(dockerfile)
     return read_config(found) if found is not None else Config()
+
+
+ENV_PREFIX = "DLAYERLINT_"
+
+
+def env_var(key: str) -> str:
+    """fail-level → DLAYERLINT_FAIL_LEVEL"""
+    return ENV_PREFIX + key.upper().replace("-", "_")
+
+
+def _env_pairs(text: str) -> dict[str, str] | str:
+    """A=1,B=2 → {"A": "1", "B": "2"} (kept as text when malformed, for the reader's message)."""
+    pairs = [item.partition("=") for item in text.split(",") if item.strip()]
+    return {name.strip(): value for name, equals, value in pairs if equals} if all(p[1] for p in pairs) else text
+
+
+def _env_flag(text: str) -> bool | str:
+    return {"1": True, "true": True, "yes": True, "on": True,
+            "0": False, "false": False, "no": False, "off": False}.get(text.strip().lower(), text)
+
+
+# how a variable's text becomes the value a file would hold (the rest are strings; rule lists take "a,b")
+_ENV_SHAPES: dict[str, Callable[[str], Any]] = {
+    "build-args": _env_pairs, "severity": _env_pairs, "report-unused-pragmas": _env_flag,
+    "exclude": lambda text: [item for item in text.split(",") if item.strip()],
+}
+
+
+def env_config(environ: Mapping[str, str], folder: Path) -> Config:
+    """Settings from DLAYERLINT_* variables, one per key (DLAYERLINT_FAIL_LEVEL=warning,
+    DLAYERLINT_DISABLE=DLL105,copy-then-chmod, DLAYERLINT_BUILD_ARGS=A=1,B=2); a
+    relative context is from `folder`. Other DLAYERLINT_ variables are not settings."""
+    config = Config()
+    for key in (*_KEYS, *SWITCH_KEYS):
+        text = environ.get(env_var(key))
+        if text is not None:
+            value = _ENV_SHAPES.get(key, str)(text)
+            config = config.merged(from_mapping({key: value}, f"environment variable {env_var(key)}", folder))
+    return config
+
+
+def user_config_file(environ: Mapping[str, str]) -> Path | None:
+    """$XDG_CONFIG_HOME/dlayerlint/config.yaml (~/.config/… by default), when it exists."""
+    base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    path = Path(base) / "dlayerlint" / "config.yaml"
+    return path if path.is_file() else None
+
+
+def settings_for(dockerfile: Path, config_file: Path | None = None,
+                 environ: Mapping[str, str] | None = None) -> Config:
+    """Every setting below the flags for `dockerfile`: `config_file` or the nearest project
+    file (else the user's file) over the nearest .hadolint.yaml, with the DLAYERLINT_*
+    variables on top."""
+    environ = os.environ if environ is None else environ
+    found = config_file or find_config(dockerfile) or user_config_file(environ)
+    base = read_config(found) if found is not None else Config()
+    hadolint = find_hadolint(dockerfile) if config_file is None else None
+    if hadolint is not None:
+        base = read_config(hadolint).merged(base)
+    return base.merged(env_config(environ, Path.cwd()))
 _MAGIC = frozenset("*?[")
 
 

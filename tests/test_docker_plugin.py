@@ -59,6 +59,27 @@ def test_plugin_arguments_become_dlayerlint_check(plugin_args, expected):
     assert dlayerlint_argv(plugin_args) == expected
 
 
+def test_docker_build_idioms(tmp_path, monkeypatch):
+    """What docker users type: a context directory, -f/--file, --build-arg NAME from the environment."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ctx").mkdir()
+    (tmp_path / "vendor").mkdir()
+    env = {"VERSION": "1.2"}
+    assert dlayerlint_argv(["layerlint", "."], env) == ["check", "--context", ".", "./Dockerfile"]
+    assert dlayerlint_argv(["layerlint", "-f", "Dockerfile.prod", "ctx"], env) == [
+        "check", "--context", "ctx", "Dockerfile.prod"]
+    assert dlayerlint_argv(["layerlint", "--file=a/Dockerfile", "-fb/Dockerfile"], env) == [
+        "check", "a/Dockerfile", "b/Dockerfile"]
+    assert dlayerlint_argv(["layerlint", "--build-arg", "VERSION", "--build-arg", "UNSET", "--build-arg=X=1",
+                            "--exclude", "vendor", "."], env) == [
+        "check", "--build-arg", "VERSION=1.2", "--build-arg", "X=1", "--exclude", "vendor", "--context", ".",
+        "./Dockerfile"]   # an unset NAME is dropped, as docker does; `vendor` is --exclude's value, not a context
+    assert dlayerlint_argv(["layerlint", "verify", "-f", "Dockerfile", "."], env) == [
+        "verify", "--context", ".", "Dockerfile"]
+    assert dlayerlint_argv(["layerlint", "--format", "json"], env) == ["check", "--format", "json", "Dockerfile"]
+    assert dlayerlint_argv(["layerlint", "verify", "--help"], env) == ["verify", "--help"]
+
+
 def test_install_is_idempotent_and_refuses_to_replace_something_else(docker_config, tmp_path):
     link = docker_config / "cli-plugins" / EXECUTABLE
     assert link.is_symlink() and link.resolve() == installed_executable().resolve()
@@ -85,3 +106,13 @@ def test_docker_layerlint_lints_and_docker_help_lists_it(docker_config, tmp_path
     listing = run(DOCKER, "--help", cwd=tmp_path, docker_config=docker_config)
     assert any(line.split()[:1] == ["layerlint*"] or line.split()[:1] == ["layerlint"]
                for line in listing.stdout.splitlines()), listing.stdout
+
+
+@pytest.mark.skipif(DOCKER is None, reason="needs the docker client binary (no daemon needed)")
+def test_docker_layerlint_takes_docker_build_arguments(docker_config, tmp_path):
+    (tmp_path / "Dockerfile").write_text(BLOATED, encoding="utf-8")
+    for args in (["."], ["-f", "Dockerfile", "."], ["--file=Dockerfile"], ["check", "."]):
+        result = run(DOCKER, "layerlint", *args, cwd=tmp_path, docker_config=docker_config)
+        assert result.returncode == 1 and "DLL101 removed-in-later-layer" in result.stdout, (args, result.stderr)
+    usage = run(DOCKER, "layerlint", "verify", "--help", cwd=tmp_path, docker_config=docker_config)
+    assert usage.returncode == 0 and "usage: dlayerlint verify" in usage.stdout

@@ -21,7 +21,7 @@ from dlayerlint.lsp.convert import Lines
 from dlayerlint.core.spans import Position
 
 REPO = Path(__file__).resolve().parents[1]
-TIMEOUT = 20
+TIMEOUT = 120   # a hang guard, not a speed bound: a loaded CI machine is slow, never stuck that long
 # line 3 has non-ASCII text before the `rm`: one UTF-16 unit for é, two for 😀
 BLOATED = ("FROM busybox\n"
            "RUN dd if=/dev/zero bs=1024 count=1024 of=/big\n"
@@ -39,7 +39,7 @@ TWO_STAGES = ("FROM busybox AS build\n"
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(
-    server_command=[sys.executable, "-m", "dlayerlint", "lsp"],
+    server_command=[sys.executable, "-m", "dlayerlint", "lsp", "--stdio"],   # as vscode-languageclient passes it
     server_env=dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))))
 async def client(lsp_client: LanguageClient):
     yield
@@ -117,6 +117,8 @@ async def test_diagnostic_range_counts_utf16_units_and_names_the_creating_line(c
     assert removed.range.end.line == 2 and removed.range.end.character > removed.range.start.character
     assert removed.severity == types.DiagnosticSeverity.Warning
     assert "1.0 MiB" in removed.message
+    assert removed.source == "dlayerlint"   # the rule is the code, its documentation the href
+    assert removed.code_description.href.endswith("/DLL101.yaml")
     (related,) = removed.related_information
     assert related.location.uri == (tmp_path / "Dockerfile").as_uri()
     assert related.location.range.start == types.Position(1, 4)   # `dd`, where /big was made
@@ -161,7 +163,7 @@ async def test_quick_fix_applied_through_did_change_clears_the_diagnostic(client
 
 @pytest.mark.asyncio
 async def test_unsafe_rewrite_is_offered_but_not_preferred_nor_in_fix_all(client, tmp_path):
-    text = "FROM debian\nRUN apt-get update && apt-get install -y curl\n"
+    text = "FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
     await start(client)
     uri = write(tmp_path, text)
     cache = by_code(await open_document(client, uri, text), "DLL105")
@@ -258,6 +260,17 @@ async def test_workspace_configuration_is_pulled_again_when_it_changes(client, t
     # the last stage is the image again (stage build is discarded): the finding goes away
     await published(client, uri, lambda: client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(settings=None)), ready=lambda d: not d)
+
+
+@pytest.mark.asyncio
+async def test_did_change_configuration_carries_the_settings_without_workspace_configuration(client, tmp_path):
+    """Neovim <= 0.10 without lspconfig: no `workspace/configuration`, settings pushed in the notification."""
+    await start(client)
+    uri = write(tmp_path, TWO_STAGES)
+    assert await open_document(client, uri, TWO_STAGES) == []
+    pushed = await published(client, uri, lambda: client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"dlayerlint": {"target": "build"}})), ready=bool)
+    assert [d.code for d in pushed] == ["DLL101"]
 
 
 @pytest.mark.asyncio

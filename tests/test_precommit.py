@@ -103,3 +103,19 @@ def test_fix_hook_rewrites_the_file_then_passes(hook_repo, pre_commit_home, tmp_
     assert fixed.count("RUN ") == 1 and "rm /blob" in fixed
     second = try_repo(hook_repo, pre_commit_home, "dlayerlint-fix", work)
     assert second.returncode == 0, second.stdout
+
+
+def test_autoupdate_pins_the_release_tag(hook_repo, pre_commit_home, tmp_path):
+    """Releases are tagged `vX.Y.Z` (annotated), so `pre-commit autoupdate` writes a version
+    into the user's config, not a commit sha."""
+    upstream = tmp_path / "upstream"
+    git("clone", "-q", str(hook_repo), str(upstream), cwd=tmp_path)
+    sha = git("rev-parse", "HEAD", cwd=upstream).strip()
+    git("tag", "-a", "v0.2.0", "-m", "dlayerlint 0.2.0", cwd=upstream)   # as the release is tagged
+    config = f"repos:\n  - repo: {upstream}\n    rev: {sha}\n    hooks:\n      - id: dlayerlint\n"
+    work = scratch_repo(tmp_path / "w", {".pre-commit-config.yaml": config})
+    env = dict(os.environ, PRE_COMMIT_HOME=str(pre_commit_home), PRE_COMMIT_COLOR="never")
+    result = subprocess.run([sys.executable, "-m", "pre_commit", "autoupdate"], cwd=work, env=env,
+                            capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "rev: v0.2.0" in (work / ".pre-commit-config.yaml").read_text(encoding="utf-8")

@@ -1,14 +1,15 @@
 """`dlayerlint check`: files → settings → lint → every requested format → exit code.
 
-Exit codes: 0 clean, 1 a finding at or above the fail level or a file over
---max-stranded, 2 a usage error, a bad setting, or a file that cannot be read
-or parsed (the other files are still linted).
+Exit codes (EXIT_CODES, shown in --help): 0 clean, 1 a finding at or above the
+fail level or a file over --max-stranded, 2 a usage error, a bad setting, or a
+file that cannot be read or parsed (the other files are still linted).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -16,18 +17,26 @@ from typing import Any
 
 from ..lint import UnknownTarget, lint
 from ..core.rule import SEVERITIES
-from ..config import (FAIL_LEVELS, Config, ConfigError, PluginRef, SeverityOverride, Switch, load_config, read_config,
+from ..config import (FAIL_LEVELS, Config, ConfigError, PluginRef, SeverityOverride, Switch, settings_for,
                       size_limit)
 from ..simulate.context.build import BuildContext, ContextCache
+from ..simulate.context.discover import ContextFinder, FoundContext, text_sources
 from ..simulate.context.dockerignore import PatternError
 from ..simulate.analysis import Analysis
 from . import fix as fix_command
 from .inputs import STDIN, UsageError, decode, expand, read_dockerfile
 from ..rules.plugins import PluginError
 from ..report import FORMATS, FileResult, formatter
+from ..report.text import error_lines
 from ..core.sizes import describe, human
+from . import terminal
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CODES = """exit codes:
+  0  clean
+  1  a finding at or above --fail-level, or a file over --max-stranded
+  2  a usage error, a bad setting, a missing plugin, or a file that cannot be read or
+     parsed (2 wins over 1; the other files are still linted and reported)"""
 
 CLI = "command line"   # the source named in errors about flags
 
@@ -49,6 +58,9 @@ class Outcome:
     failed: bool
     fails_level: bool          # a finding at or above the fail level
     over_limit: str | None     # why the file breaks --max-stranded
+    findings: int = 0
+    errors: tuple[str, ...] = ()   # the file's read and parse errors, as the text format prints them
+    unplaced: bool = False         # not a file (no such file): stderr's, not a quickfix entry
 
 
 def _build_arg(text: str) -> tuple[str, str]:
@@ -77,14 +89,25 @@ def _output(text: str) -> Output:
 def _size(text: str) -> int:
     try:
         return size_limit(text, "--max-stranded", "SIZE")
-    except ConfigError as error:
-        raise argparse.ArgumentTypeError(str(error)) from error
+    except ConfigError as error:   # argparse names the flag: the problem alone
+        raise argparse.ArgumentTypeError(error.problem) from error
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"takes a number of processes, 1 or more, not '{text}' "
+                                         "(leave it out for one per core)")
+    return int(text)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    check = commands.add_parser("check", help="lint Dockerfiles",
-                                description="Lint Dockerfiles; settings come from the nearest .dlayerlint.yaml "
-                                            "or pyproject.toml [tool.dlayerlint], then these flags.")
+    check = commands.add_parser("check", help="lint Dockerfiles", epilog=EXIT_CODES,
+                                # raw, to keep the exit code table: the description is wrapped here
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                description=textwrap.fill(
+                                    "Lint Dockerfiles; settings come from the nearest .dlayerlint.yaml or "
+                                    "pyproject.toml [tool.dlayerlint] (else $XDG_CONFIG_HOME/dlayerlint/config.yaml), "
+                                    "then DLAYERLINT_* environment variables, then these flags.", 79))
     check.add_argument("files", nargs="+", metavar="DOCKERFILE",
                        help="files, glob patterns ('**/Dockerfile*', quoted) or - for stdin")
     out = check.add_argument_group("output")
@@ -93,6 +116,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     out.add_argument("--output", "-o", metavar="FILE",
                      help="write the format given without :FILE to FILE instead of stdout")
     out.add_argument("--layers", action="store_true", help="text: print each layer's added and stranded bytes")
+    out.add_argument("--quiet", "-q", action="store_true",
+                     help="text: no line for clean files, no summary on stderr (errors are still shown)")
+    out.add_argument("--color", "--colour", choices=terminal.CHOICES, default="auto",
+                     help="colour the text on stdout: auto (a terminal, unless NO_COLOR is set or "
+                          "FORCE_COLOR is), always or never")
     gate = check.add_argument_group("thresholds and rules")
     gate.add_argument("--fail-level", choices=FAIL_LEVELS, help="lowest severity that fails the run (default: info)")
     gate.add_argument("--max-stranded", type=_size, metavar="SIZE",
@@ -116,8 +144,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     files.add_argument("--stdin-filename", metavar="PATH",
                        help="the name of the file read from - (for messages, settings and the context)")
     files.add_argument("--config", metavar="FILE", help="use this .dlayerlint.yaml or pyproject.toml, no search")
-    files.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
-                       help="worker processes for many files (default: all cores; output order is the input order)")
+    files.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+                       help="worker processes for many files (default: one per core; output order is the input order)")
     fix_command.add_arguments(check)
     check.set_defaults(handler=run)
 
@@ -154,9 +182,15 @@ def _outputs(args: argparse.Namespace) -> list[Output]:
     return outputs
 
 
-def _context(path: Path, root: Path | None, contexts: ContextCache) -> BuildContext | None:
-    """The build context: the configured one, or the Dockerfile's folder."""
-    folder = root if root is not None else path.parent
+@dataclass(slots=True)
+class CheckedFile(FileResult):
+    """A linted file and the build context chosen for it (the formatters show `found`)."""
+    found: FoundContext | None = None
+
+
+def _context(path: Path, found: FoundContext, contexts: ContextCache) -> BuildContext | None:
+    """The build context: the configured one, or the one the project builds the Dockerfile with."""
+    folder = found.directory
     return contexts.get(folder, dockerfile=path) if folder.is_dir() else None
 
 
@@ -169,13 +203,14 @@ def _over_limit(name: str, analysis: Analysis, limit: int | None) -> str | None:
             f"over the max-stranded limit of {human(limit)} ({limit} B)")
 
 
-class Linter:  # pylint: disable=too-few-public-methods
+class Linter:
     """Lints the files of one run; Dockerfiles of one folder share its listing."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.overrides = cli_config(args)
         self.contexts = ContextCache()
+        self.finder = ContextFinder()   # the project's build files, read once per run
         self._settings_by_folder: dict[Path, Config] = {}
 
     def _settings(self, path: Path) -> Config:
@@ -183,7 +218,7 @@ class Linter:  # pylint: disable=too-few-public-methods
         key = path if path.is_symlink() else path.parent
         config = self._settings_by_folder.get(key)
         if config is None:
-            found = read_config(Path(self.args.config)) if self.args.config else load_config(path)
+            found = settings_for(path, Path(self.args.config) if self.args.config else None)
             config = self._settings_by_folder[key] = found.merged(self.overrides)
         return config
 
@@ -206,14 +241,19 @@ class Linter:  # pylint: disable=too-few-public-methods
     def lint_text(self, path: Path, text: str) -> Analysis:
         """`text` linted as the file at `path` (its settings and context): for rewrites."""
         config = self._settings(path)
-        return lint(text, config, _context(path, config.context, self.contexts))
+        return lint(text, config, _context(path, self._found(path, config, text), self.contexts))
+
+    def _found(self, path: Path, config: Config, text: str) -> FoundContext:
+        # the COPY sources are parsed only when no project file names the Dockerfile
+        return self.finder.find(path, lambda: text_sources(text), config.context)
 
     def check(self, name: str) -> tuple[FileResult, Config | None]:
         shown = self.args.stdin_filename or name if name == STDIN else name
         try:
             path, text = self._source(name)
             config = self._settings(path)
-            analysis = lint(text, config, _context(path, config.context, self.contexts))
+            found = self._found(path, config, text)
+            analysis = lint(text, config, _context(path, found, self.contexts))
         except UsageError as error:
             return FileResult(shown, error=str(error), error_line=error.line), None
         except PatternError as error:
@@ -222,17 +262,24 @@ class Linter:  # pylint: disable=too-few-public-methods
             return FileResult(shown, error=str(error)), None
         except RecursionError:
             return FileResult(shown, error="too deeply nested to analyse"), None
-        return FileResult(shown, analysis), config
+        return CheckedFile(shown, analysis, found=found), config
 
     def __call__(self, name: str) -> Outcome:
         result, config = self.check(name)
         pieces = {fmt: formatter(fmt).render_file(result, self.args.layers) for fmt in self.args.formats}
+        errors = tuple(error_lines(result))
         if result.analysis is None or config is None:
-            return Outcome(pieces, True, False, None)
+            # not a file at all (missing, a directory, a FIFO): nothing in it to point at
+            missing = result.error is not None and name != STDIN and not os.path.isfile(name)
+            return Outcome(pieces, True, False, None, errors=errors, unplaced=missing)
         level = config.effective_fail_level
         fails = level != "none" and any(
             SEVERITIES.index(f.severity) <= SEVERITIES.index(level) for f in result.analysis.findings)
-        return Outcome(pieces, result.failed, fails, _over_limit(result.path, result.analysis, config.max_stranded))
+        outcome = Outcome(pieces, result.failed, fails, _over_limit(result.path, result.analysis, config.max_stranded),
+                          len(result.analysis.findings), errors)
+        if self.args.quiet and "text" in pieces and not (outcome.findings or outcome.failed or outcome.over_limit):
+            pieces["text"] = ""   # --quiet: a clean file gets no line
+        return outcome
 
 
 _WORKER: list[Linter] = []   # the linter of this worker process
@@ -281,8 +328,6 @@ def _ranges(names: list[str], jobs: int) -> list[range]:
 def _usage_problem(args: argparse.Namespace) -> str | None:
     if args.context is not None and not Path(args.context).is_dir():
         return f"--context {args.context}: not a directory"
-    if args.jobs < 0:
-        return "--jobs takes a number of processes, 0 for all cores"
     if args.files.count(STDIN) > 1:
         return "- (stdin) can be given once"
     if args.stdin_filename is not None and STDIN not in args.files:
@@ -292,12 +337,12 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _write(outputs: list[Output], outcomes: list[Outcome]) -> bool:
+def _write(outputs: list[Output], outcomes: list[Outcome], colour: bool) -> bool:
     """Each format to its destination; False when a file cannot be written."""
     for output in outputs:
         text = formatter(output.fmt).combine([outcome.pieces[output.fmt] for outcome in outcomes])
         if output.path is None:
-            sys.stdout.write(text)
+            sys.stdout.write(terminal.colourise(text) if colour and output.fmt == "text" else text)
             continue
         try:
             Path(output.path).parent.mkdir(parents=True, exist_ok=True)
@@ -334,11 +379,38 @@ def run(args: argparse.Namespace) -> int:
     if fixed is not None:
         return fixed
     outcomes = _lint_all(args)   # a new Linter: --fix may have changed the files its contexts list
-    written = _write(outputs, outcomes)
+    if Output("text", None) in outputs:
+        _unplaced_to_stderr(outcomes)
+    written = _write(outputs, outcomes, terminal.use_colour(args.color, sys.stdout))
     for outcome in outcomes:
         if outcome.over_limit:
             print(f"dlayerlint: {outcome.over_limit}", file=sys.stderr)
     if not written or any(outcome.failed for outcome in outcomes):
-        return EXIT_ERROR
-    failing = any(outcome.fails_level or outcome.over_limit for outcome in outcomes)
-    return EXIT_FINDINGS if failing else EXIT_CLEAN
+        code = EXIT_ERROR
+    else:
+        code = EXIT_FINDINGS if any(o.fails_level or o.over_limit for o in outcomes) else EXIT_CLEAN
+    if Output("text", None) not in outputs:
+        _stderr_summary(outcomes, code, args.quiet)
+    return code
+
+
+def _unplaced_to_stderr(outcomes: list[Outcome]) -> None:
+    """Text on stdout keeps what has a place in a file (findings, parse errors): a file that
+    cannot be read at all (no such file, a directory) is said on stderr, as compilers do."""
+    for outcome in outcomes:
+        if outcome.unplaced:
+            print(*outcome.errors, sep="\n", file=sys.stderr)
+            outcome.pieces["text"] = ""
+
+
+def _stderr_summary(outcomes: list[Outcome], code: int, quiet: bool) -> None:
+    """When no text goes to stdout (a run writing SARIF to a file, JSON to a pipe), the
+    errors and a one-line summary go to stderr, so a failing run never looks silent."""
+    for outcome in outcomes:
+        for line in outcome.errors:
+            print(line, file=sys.stderr)
+    if quiet:
+        return
+    findings, errors = sum(o.findings for o in outcomes), sum(bool(o.errors) for o in outcomes)
+    print(f"dlayerlint: {len(outcomes)} file{'s' if len(outcomes) != 1 else ''}, {findings} "
+          f"finding{'s' if findings != 1 else ''}, {errors} with errors (exit {code})", file=sys.stderr)

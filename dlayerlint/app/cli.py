@@ -11,15 +11,17 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__, lsp
-from . import check, docker_install, verify
+from . import check, completion, docker_install, verify
 from ..core.rule import Rule
+from ..rules.cache_left import size_sources
 from ..rules.catalogue import find_rule
-from .check import EXIT_CLEAN, EXIT_ERROR
+from .check import EXIT_CLEAN, EXIT_CODES, EXIT_ERROR
 from ..rules.plugins import PluginError, known_rules, load_plugin
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dlayerlint", description="Find Docker image-layer bloat before the build.")
+def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    parser = argparse.ArgumentParser(prog="dlayerlint", description="Find Docker image-layer bloat before the build.",
+                                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"dlayerlint {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check.register(commands)
@@ -34,7 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     lsp.register(commands)
     verify.register(commands)
     docker_install.register(commands)
-    return parser
+    completion.register(commands)
+    return parser, commands
+
+
+def options_taking_values(command: str) -> frozenset[str]:
+    """The option strings of `command` that take a value (the docker plugin must not
+    mistake `--exclude vendor` for a build context)."""
+    actions = _parser()[1].choices[command]._actions  # pylint: disable=protected-access  # no public list
+    return frozenset(option for action in actions if action.nargs != 0 for option in action.option_strings)
 
 
 def _plugin_flag(parser: argparse.ArgumentParser) -> None:
@@ -69,12 +79,15 @@ def _explain(args: argparse.Namespace) -> int:
     if rule is None:
         print(f"dlayerlint: no rule named '{args.rule}' (see `dlayerlint rules`)", file=sys.stderr)
         return EXIT_ERROR
-    sys.stdout.write(rule.explain())
+    sys.stdout.write(rule.explain() + size_sources(rule.id))
     return EXIT_CLEAN
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser, commands = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:   # the subcommand's usage, not the top level's (`check --bogus`)
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.handler(args)
     except BrokenPipeError:

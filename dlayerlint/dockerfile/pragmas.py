@@ -2,11 +2,15 @@
 
     # dlayerlint: disable=DLL101,copy-then-chmod   the next instruction
     # dlayerlint: disable-file=cache-left-in-image  the whole file
+    # dlayerlint: ignore=DLL105                     = disable (hadolint's verb)
     # hadolint ignore=DL3009                        the next instruction, for the
     # hadolint global ignore=DL3009                 rules that map onto hadolint's
 
 A finding is matched by the line it is on: a pragma covers the lines of the
-instruction that follows it. `disable=all` covers every rule.
+instruction that follows it. `disable=all` covers every rule. Pragmas are read
+without regard to case (`# DLAYERLINT: DISABLE=dll101`), as hadolint reads its own;
+a comment that starts with `dlayerlint` but is not a pragma is returned as
+unreadable, never dropped in silence.
 """
 from __future__ import annotations
 
@@ -20,8 +24,11 @@ from ..core.results import Finding
 from .model import Comment, Dockerfile
 
 _NAMES = r"(?P<names>[\w.-]+(?:[ \t]*,[ \t]*[\w.-]+)*)"
-OWN = re.compile(r"dlayerlint:[ \t]*(?P<kind>disable-file|disable)[ \t]*=[ \t]*" + _NAMES + r"(?:\s|$)")
-HADOLINT = re.compile(r"hadolint[ \t]+(?P<kind>global[ \t]+)?ignore[ \t]*=[ \t]*" + _NAMES)
+OWN = re.compile(r"dlayerlint:[ \t]*(?P<kind>disable-file|disable|ignore)[ \t]*=[ \t]*" + _NAMES + r"(?:\s|$)",
+                 re.IGNORECASE)
+HADOLINT = re.compile(r"hadolint[ \t]+(?P<kind>global[ \t]+)?ignore[ \t]*=[ \t]*" + _NAMES, re.IGNORECASE)
+# meant for dlayerlint, colon or not (`# dlayerlint ignore=X`): unreadable unless OWN reads it
+MEANT_FOR_US = re.compile(r"dlayerlint\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +68,11 @@ def parse_pragmas(dockerfile: Dockerfile, known: Mapping[str, Rule]) -> tuple[li
         own, other = OWN.match(comment.text), HADOLINT.match(comment.text)
         match = own or other
         if match is None:
-            if comment.text.lower().startswith("dlayerlint:"):
+            if MEANT_FOR_US.match(comment.text):
                 unreadable.append(comment)
             continue
         names = tuple(name.strip(" \t") for name in match.group("names").split(","))
-        whole_file = bool(match.group("kind")) and match.group("kind").strip() in ("disable-file", "global")
+        whole_file = bool(match.group("kind")) and match.group("kind").strip().lower() in ("disable-file", "global")
         lines = None if whole_file else _next_instruction_lines(dockerfile, comment.line)
         pragmas.append(Pragma(comment, names, _targets(names, known, own is None), lines, own is None))
     return pragmas, unreadable

@@ -74,7 +74,9 @@ def _finding_diagnostic(uri: str, lines: Lines, finding: Finding) -> types.Diagn
         message=finding.message,
         severity=SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning),
         code=finding.rule.id,
-        source=f"{SOURCE} {finding.rule.name}",
+        # the tool goes in `source` and the rule in `code`, as editors show them ("dlayerlint(DLL101)")
+        code_description=types.CodeDescription(finding.rule.help_uri) if finding.rule.help_uri else None,
+        source=SOURCE,
         related_information=related or None,
     )
 
@@ -154,5 +156,6 @@ def hover(lines: Lines, result: Lint, position: types.Position) -> types.Hover |
             f"- stranded **{describe(report.stranded)}** (shipped but deleted or replaced later)"]
     if report.layer.unknown:
         text.append(f"- a lower bound: unknown size of {', '.join(report.layer.unknown)}")
+    text += [f"- sized from {report.estimate}"] if report.estimate else []
     return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, "\n".join(text)),
                        lines.whole_lines(instruction.line, instruction.end_line))

@@ -1,13 +1,22 @@
 """The pygls server: lints each open Dockerfile on open, change and save,
-answers code actions and hover from the last analysis of the document."""
+answers code actions and hover from the last analysis of the document.
+
+Hardened against a misbehaving client (tests/test_lsp_abuse.py): every request
+gets an answer (an InvalidParams error when its params do not fit, where pygls
+only logs), and stdin is read through `BoundedInput`, so garbage, a huge
+Content-Length or invalid UTF-8 cost bounded memory and never stop the server."""
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from .. import __version__
@@ -16,6 +25,63 @@ from ..simulate.context.build import ContextCache
 from .convert import FIX_ALL, Lines, code_actions, diagnostics, hover
 from .linting import Lint, lint_document
 from .settings import SECTION, client_config
+
+
+MAX_HEADER_LINE = 8 << 10   # bytes; a longer "line" of garbage is read in pieces, each ignored
+MAX_MESSAGE = 64 << 20      # bytes; a Dockerfile is far smaller, and a client that claims more is broken
+HEADER = b"Content-Length: "
+# what a refused body becomes: a `$/` notification, which pygls drops silently
+DROPPED = b'{"jsonrpc": "2.0", "method": "$/dlayerlint/dropped", "params": {}}'
+
+
+class BoundedInput:
+    """stdin as pygls' message loop reads it, with bounded reads. A Content-Length
+    over MAX_MESSAGE is refused without reading the body: the bytes that follow are
+    read as headers again, so the stream picks up at the next real message. Bodies
+    are decoded leniently (invalid UTF-8 becomes U+FFFD), so the request is still
+    parsed and answered."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+
+    def readline(self) -> bytes:
+        # a header glued to the tail of garbage (or of a refused body) still starts a message
+        line = self.stream.readline(MAX_HEADER_LINE)
+        start = line.find(HEADER)
+        return line[start:] if start > 0 else line
+
+    def read(self, size: int) -> bytes:
+        if size > MAX_MESSAGE:
+            logging.getLogger(__name__).warning("refused a message of %d bytes (limit %d)", size, MAX_MESSAGE)
+            return DROPPED
+        return self.stream.read(size).decode("utf-8", "replace").encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class _Unreadable:
+    """A request whose params do not fit its method: answered with `error`."""
+    id: int | str
+    error: JsonRpcException
+    jsonrpc: str = "2.0"
+
+
+class AnsweringProtocol(LanguageServerProtocol):
+    """pygls' protocol, except that a request with malformed params gets an error
+    response (pygls logs it, shows a message and leaves the client waiting)."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if "method" in data and isinstance(data.get("id"), (int, str)):
+                return _Unreadable(data["id"], error)
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _Unreadable):
+            self._send_response(message.id, None, message.error.to_response_error())
+        else:
+            super().handle_message(message)
 
 
 @dataclass(slots=True)
@@ -27,7 +93,7 @@ class Linted:
 
 class DlayerlintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("dlayerlint", __version__)
+        super().__init__("dlayerlint", __version__, protocol_cls=AnsweringProtocol)
         self.initial = Config()   # initializationOptions
         self.editor = Config()    # with workspace/configuration on top
         self.contexts = ContextCache()
@@ -71,6 +137,12 @@ class DlayerlintServer(LanguageServer):
             return
         self.editor = self.read(answer[0] if answer else None, self.initial)
 
+    def relint_open(self, uri: str) -> None:
+        """Relint an open document; a change or save of one never opened is a client's
+        mistake: ignored, so it cannot grow the server's state."""
+        if uri in self.workspace.text_documents:
+            self.relint(uri)
+
     def relint_all(self) -> None:
         for uri in list(self.linted):
             if uri in self.workspace.text_documents:
@@ -105,12 +177,12 @@ def build() -> DlayerlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: DlayerlintServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.relint(params.text_document.uri)
+        ls.relint_open(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: DlayerlintServer, params: types.DidSaveTextDocumentParams) -> None:
         ls.contexts = ContextCache()   # the context's files may have changed with it
-        ls.relint(params.text_document.uri)
+        ls.relint_open(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: DlayerlintServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -131,5 +203,9 @@ def build() -> DlayerlintServer:
     return server
 
 
-def serve() -> None:
-    build().start_io()
+def serve(port: int | None = None, host: str = "127.0.0.1") -> None:
+    """On stdio, or listening on host:port when a port is given."""
+    if port is None:
+        build().start_io(BoundedInput(sys.stdin.buffer))
+    else:
+        build().start_tcp(host, port)

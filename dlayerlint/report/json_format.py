@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from ..simulate.analysis import Analysis, LayerReport
-from ..core.results import Finding
+from ..core.results import Finding, Fix
 from .result import FileResult
 
 
@@ -15,10 +15,11 @@ def _layer(report: LayerReport) -> dict[str, Any]:
             "instruction": instruction.summary(80), "stage": report.layer.stage,
             "added_bytes": report.added.as_json(), "stranded_bytes": report.stranded.as_json(),
             "confidence": max(report.added.confidence, report.stranded.confidence).label,
-            "unknown": list(report.layer.unknown)}
+            "unknown": list(report.layer.unknown), **({"estimated_from": report.estimate} if report.estimate else {})}
 
 
-def _finding(finding: Finding) -> dict[str, Any]:
+def _finding(finding: Finding, index: int, written: dict[Fix, int]) -> dict[str, Any]:
+    """One finding; `written` maps each fix already written to the finding holding it."""
     span = finding.span
     data: dict[str, Any] = {
         "rule": finding.rule.id, "name": finding.rule.name, "severity": finding.severity,
@@ -27,10 +28,17 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "message": finding.message, "paths": finding.paths,
         "wasted_bytes": finding.wasted.as_json() if finding.wasted is not None else None,
         "wasted_confidence": finding.wasted.confidence.label if finding.wasted is not None else "unknown",
+        "certainty": finding.certainty,
+        "size_source": finding.size_source,
         "related": [{"line": r.span.start.line, "column": r.span.start.column, "message": r.message}
                     for r in finding.related],
     }
-    if finding.fix is not None:
+    first = written.setdefault(finding.fix, index) if finding.fix is not None else index
+    if first != index:
+        # one merge fix serves every finding of a file-wide pattern; written in full each time,
+        # the output would grow with findings × file size
+        data["same_fix_as"] = first
+    elif finding.fix is not None:
         fix = finding.fix
         data["fix"] = {"line": fix.start_line, "end_line": fix.end_line, "replacement": fix.replacement,
                        "safe": fix.safe, "manual": fix.manual, "description": fix.description}
@@ -50,6 +58,9 @@ def file_data(result: FileResult, _show_layers: bool = False) -> dict[str, Any]:
     analysis: Analysis | None = result.analysis
     data: dict[str, Any] = {"path": result.path, "stranded_bytes": None, "stranded_confidence": "unknown",
                             "layers": [], "findings": [], "errors": []}
+    found = getattr(result, "found", None)   # the build context `check` chose (app.check.CheckedFile)
+    data["context"] = str(found.directory) if found is not None else None
+    data["context_source"] = found.source if found is not None else None
     if result.error is not None:
         data["errors"].append({"line": result.error_line, "column": None, "message": result.error})
     if analysis is None:
@@ -59,8 +70,10 @@ def file_data(result: FileResult, _show_layers: bool = False) -> dict[str, Any]:
         data["stranded_bytes"] = stranded.as_json()
         data["stranded_confidence"] = stranded.confidence.label
     data["layers"] = [_layer(report) for report in analysis.layers]
-    data["findings"] = [_finding(finding) for finding in analysis.findings]
+    written: dict[Fix, int] = {}
+    data["findings"] = [_finding(finding, index, written) for index, finding in enumerate(analysis.findings)]
     data["errors"] += [{"line": e.line, "column": e.column, "message": e.message} for e in analysis.errors]
+    data["notes"] = list(analysis.notes)
     return data
 
 
