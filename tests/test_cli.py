@@ -344,10 +344,12 @@ def test_rules_lists_every_rule(tmp_path):
     result = dlayerlint("rules", cwd=tmp_path)
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == ["DLL001", *(f"DLL10{n}" for n in range(1, 10)), "DLL110", "DLL111"]
+    assert [line.split()[0] for line in lines] == ["DLL001", "DLL002", *(f"DLL10{n}" for n in range(1, 10)),
+                                                   "DLL110", "DLL111"]
     assert lines[0].split()[:3] == ["DLL001", "unused-pragma", "warning"]
-    assert lines[3].split()[:3] == ["DLL103", "copy-then-chmod", "warning"]
-    assert lines[8].split()[:3] == ["DLL108", "secret-removed-later", "error"]
+    assert lines[1].split()[:3] == ["DLL002", "malformed-pragma", "error"]
+    assert lines[4].split()[:3] == ["DLL103", "copy-then-chmod", "warning"]
+    assert lines[9].split()[:3] == ["DLL108", "secret-removed-later", "error"]
 
 
 @pytest.mark.parametrize("name", ["DLL103", "copy-then-chmod", "dll103"])

@@ -103,7 +103,7 @@ def test_rules_and_explain_show_a_plugin_s_rules_when_named(run_cli, site):
     listed = run_cli("rules", "--plugin", "demo", "--plugin", "demo")
     assert listed.code == 0
     assert [line.split()[0] for line in listed.out.splitlines()] == [
-        "DLL001", *(f"DLL10{n}" for n in range(1, 10)), "DLL110", "DLL111", "DLX900"]
+        "DLL001", "DLL002", *(f"DLL10{n}" for n in range(1, 10)), "DLL110", "DLL111", "DLX900"]
     assert listed.out.splitlines()[-1].split()[:3] == ["DLX900", "latest-base", "info"]
     assert run_cli("explain", "latest-base").code == 2
     explained = run_cli("explain", "--plugin", "demo", "latest-base")

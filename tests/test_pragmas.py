@@ -85,9 +85,11 @@ def test_unused_pragmas_are_reported_on_request():
 
 def test_unreadable_and_dangling_pragmas_are_reported():
     text = "FROM busybox\n# dlayerlint: disabel=DLL101\nRUN echo hi\n# dlayerlint: disable=DLL101\n"
-    assert unused(text) == [(2, "unrecognised pragma `# dlayerlint: disabel=DLL101` "
-                                "(expected `# dlayerlint: disable=RULE` or `disable-file=RULE`)"),
-                            (4, "pragma `disable=DLL101` suppresses nothing")]
+    assert unused(text) == [(4, "pragma `disable=DLL101` suppresses nothing")]
+    malformed = [f for f in lint(text, Config()).findings if f.rule.id == "DLL002"]
+    assert [(f.span.start.line, f.severity, f.message) for f in malformed] == [
+        (2, "error", "unrecognised pragma `# dlayerlint: disabel=DLL101` (expected `# dlayerlint: disable=RULE`, "
+                     "`ignore=RULE` or `disable-file=RULE`)")]
 
 
 def test_unused_hadolint_ids_are_hadolints_business():
@@ -111,10 +113,9 @@ def test_report_unused_pragmas_flag_and_exit_code(run_cli, tmp_path):
 @pytest.mark.parametrize("pragma", ["# dlayerlint ignore=DLL101\n", "# DLAYERLINT: disabled=DLL101\n",
                                     "# dlayerlint: off\n"])
 def test_a_malformed_dlayerlint_pragma_is_reported_not_dropped(pragma):
-    """It suppresses nothing, and DLL001 names it (reported with --report-unused-pragmas)."""
+    """It suppresses nothing, and DLL002 (an error, always reported) names it."""
     text = TWICE.format(pragma=pragma)
-    assert found(text) == [("DLL101", 4), ("DLL101", 5)]
-    assert ("DLL001", 3) in found(text, report_unused_pragmas=True)
+    assert found(text) == [("DLL002", 3), ("DLL101", 4), ("DLL101", 5)]
 
 
 def test_a_dlayerlint_pragma_in_any_case_covers_the_whole_file():

@@ -21,7 +21,7 @@ from ..core.rule import SEVERITIES, Rule
 from .catalogue import rules
 from ..simulate.analysis import Analysis
 from ..core.results import Finding
-from .pragmas import UNUSED_PRAGMA
+from .pragmas import MALFORMED_PRAGMA, UNUSED_PRAGMA
 
 GROUP = "dlayerlint.rules"
 
@@ -86,6 +86,7 @@ def known_rules(plugins: Sequence[Plugin]) -> dict[str, Rule]:
     """Every rule a run can report: built-in, pragma and plugin rules, by id."""
     known = dict(rules())
     known[UNUSED_PRAGMA.id] = UNUSED_PRAGMA
+    known[MALFORMED_PRAGMA.id] = MALFORMED_PRAGMA
     for plugin in plugins:
         for rule in plugin.rules:
             if rule.id in known:

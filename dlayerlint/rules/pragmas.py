@@ -1,5 +1,5 @@
-"""Apply `# dlayerlint:` and `# hadolint ignore=` pragmas to findings, and rule DLL001
-(a pragma that suppresses nothing)."""
+"""Apply `# dlayerlint:` and `# hadolint ignore=` pragmas to findings, rule DLL001 (a
+pragma that suppresses nothing) and rule DLL002 (a `# dlayerlint` comment that is no pragma)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -41,16 +41,37 @@ UNUSED_PRAGMA = Rule(
     help_uri="https://github.com/dlayerlint/dlayerlint#pragmas")
 
 
-def _pragma_finding(dockerfile: Dockerfile, comment: Comment, message: str) -> Finding:
+# always reported: a misspelt pragma silently suppresses nothing, which is what a user never wants
+MALFORMED_PRAGMA = Rule(
+    id="DLL002", name="malformed-pragma", severity="error",
+    summary="A `# dlayerlint` comment that is not a pragma dlayerlint can read.",
+    message="{message}",
+    rationale=(
+        "`# dlayerlint: disabel=DLL105` or `# dlayerlint ignore DLL105` look like\n"
+        "suppressions but are not read as one, so the finding they meant to silence\n"
+        "still fails the build, or worse, a later reader believes it is excused.\n"
+        "Unlike DLL001 it is always reported.\n"),
+    fix="Write `# dlayerlint: disable=RULE[,RULE]` (or `ignore=`, or `disable-file=`).",
+    examples=(
+        Example("bad", "FROM busybox\n# dlayerlint: disabel=DLL101\nRUN true\n", {}),
+        Example("good", "FROM busybox\n# dlayerlint: disable=DLL101\nRUN head -c 10 /dev/zero > /a\nRUN rm /a\n", {}),
+    ),
+    help_uri="https://github.com/dlayerlint/dlayerlint#pragmas")
+
+
+def _pragma_finding(dockerfile: Dockerfile, comment: Comment, message: str, rule: Rule = UNUSED_PRAGMA) -> Finding:
     end = len(dockerfile.lines[comment.line - 1]) + 1 if comment.line <= len(dockerfile.lines) else comment.column
-    return Finding(UNUSED_PRAGMA, Span.of(comment.line, comment.column, comment.line, end), message, [], None)
+    return Finding(rule, Span.of(comment.line, comment.column, comment.line, end), message, [], None)
 
 
-def _unused(dockerfile: Dockerfile, pragmas: list[Pragma], used: set[tuple[int, int]],
-            unreadable: list[Comment]) -> Iterator[Finding]:
+def _malformed(dockerfile: Dockerfile, unreadable: list[Comment]) -> Iterator[Finding]:
     for comment in unreadable:
-        yield _pragma_finding(dockerfile, comment, f"unrecognised pragma `# {comment.text}` "
-                                                   "(expected `# dlayerlint: disable=RULE` or `disable-file=RULE`)")
+        yield _pragma_finding(dockerfile, comment, f"unrecognised pragma `# {comment.text}` (expected "
+                                                   "`# dlayerlint: disable=RULE`, `ignore=RULE` or `disable-file=RULE`)",
+                              MALFORMED_PRAGMA)
+
+
+def _unused(dockerfile: Dockerfile, pragmas: list[Pragma], used: set[tuple[int, int]]) -> Iterator[Finding]:
     for index, pragma in enumerate(pragmas):
         if pragma.hadolint:
             continue
@@ -67,7 +88,7 @@ def _unused(dockerfile: Dockerfile, pragmas: list[Pragma], used: set[tuple[int, 
 def apply_pragmas(analysis: Analysis, known: Mapping[str, Rule], report_unused: bool) -> None:
     """Drop the findings a pragma covers; with report_unused, add findings for idle pragmas."""
     pragmas, unreadable = parse_pragmas(analysis.dockerfile, known)
-    if not pragmas and not (report_unused and unreadable):
+    if not pragmas and not unreadable:
         return
     used: set[tuple[int, int]] = set()
     kept = []
@@ -77,7 +98,8 @@ def apply_pragmas(analysis: Analysis, known: Mapping[str, Rule], report_unused: 
         used |= hits
         if not hits:
             kept.append(finding)
+    kept += _malformed(analysis.dockerfile, unreadable)
     if report_unused:
-        kept += _unused(analysis.dockerfile, pragmas, used, unreadable)
-        kept.sort(key=lambda f: (f.span.start, f.rule.id))
+        kept += _unused(analysis.dockerfile, pragmas, used)
+    kept.sort(key=lambda f: (f.span.start, f.rule.id))
     analysis.findings = kept
