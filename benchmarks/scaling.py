@@ -8,7 +8,12 @@ per file and per RUN and the growth exponent k in time ~ RUNs^k (1: linear, 2: q
 Then one RUN of 10,000 `&&` commands and a 10 MB Dockerfile, each as one process with a
 timeout.
 
+Last, the issue-14 cases (a chmod -R over every earlier layer's files, an append to one file
+in every layer, both) at 1,000 and 10,000 RUNs, with the growth exponent of wall time, peak
+memory and output size.
+
 usage: python benchmarks/scaling.py [--repeat N] [--timeout S] [--profile RUNS]
+                                    [--cases SMALL LARGE] [--cases-only] [--case-timeout S]
        (--profile 500 prints pyinstrument's top functions for the 500-RUN file)
 """
 from __future__ import annotations
@@ -21,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,7 +67,6 @@ def in_process(path: Path, repeat: int) -> tuple[float, int]:
     """Median ms of analyze + JSON rendering, as `dlayerlint check --format json`, and the findings."""
     # pylint: disable=import-outside-toplevel
     from dlayerlint.lint import analyze
-    from dlayerlint.app.check import _context
     from dlayerlint.simulate.context.build import ContextCache
     from dlayerlint.report import FileResult
     from dlayerlint.report.json_format import render_file
@@ -69,15 +75,24 @@ def in_process(path: Path, repeat: int) -> tuple[float, int]:
     for _ in range(repeat):
         parse_script.cache_clear()   # a repeat must not find its RUN bodies parsed already
         started = time.perf_counter()
-        analysis = analyze(text, _context(path, None, ContextCache()))
+        analysis = analyze(text, ContextCache().get(path.parent, dockerfile=path))
         render_file(FileResult(str(path), analysis))   # JSON text
         times.append((time.perf_counter() - started) * 1000)
         findings = len(analysis.findings)
     return statistics.median(times), findings
 
 
-def one_process(path: Path, timeout: float) -> str:
-    """Wall, peak RSS and exit code of one `dlayerlint check --format json` run, or the timeout."""
+@dataclass
+class Measured:
+    """One `dlayerlint check --format json` process: wall s, peak RSS MiB, stdout bytes."""
+    wall: float
+    rss_mib: float
+    output: bytes
+    exit_code: int
+
+
+def measure(path: Path, timeout: float) -> Measured | None:
+    """One process's wall time, peak RSS (wait4) and output; None at the timeout."""
     command = [sys.executable, "-m", "dlayerlint", "check", "--format", "json", str(path)]
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
@@ -87,16 +102,83 @@ def one_process(path: Path, timeout: float) -> str:
             if time.perf_counter() - started > timeout:
                 process.kill()
                 process.wait()
-                return f"TIMEOUT after {timeout:.0f} s"
+                return None
             time.sleep(0.002)
         wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(waited[1])
         out.seek(0)
-        output = out.read()
-    lines = output.decode(errors="replace").strip().splitlines()
-    error = f" ({lines[-1][:120] if lines else ''})" if process.returncode not in (0, 1) else ""
-    return (f"{wall * 1000:7.0f} ms wall, peak RSS {waited[2].ru_maxrss / 1024:4.0f} MiB, output"
-            f" {len(output) / 1024:6.0f} KB, exit {process.returncode}{error}")
+        return Measured(wall, waited[2].ru_maxrss / 1024, out.read(), os.waitstatus_to_exitcode(waited[1]))
+
+
+def one_process(path: Path, timeout: float) -> str:
+    """Wall, peak RSS and exit code of one `dlayerlint check --format json` run, or the timeout."""
+    result = measure(path, timeout)
+    if result is None:
+        return f"TIMEOUT after {timeout:.0f} s"
+    lines = result.output.decode(errors="replace").strip().splitlines()
+    error = f" ({lines[-1][:120] if lines else ''})" if result.exit_code not in (0, 1) else ""
+    return (f"{result.wall * 1000:7.0f} ms wall, peak RSS {result.rss_mib:4.0f} MiB, output"
+            f" {len(result.output) / 1024:6.0f} KB, exit {result.exit_code}{error}")
+
+
+# The issue-14 inputs that were quadratic: a recursive chmod over every earlier layer's files
+# (each finding listed every path and line), an append to one file in every layer (each finding
+# repeated the same whole-file merge fix), and both interleaved.
+def _chmod_run(i: int) -> str:
+    return f"RUN dd if=/dev/zero of=/opt/t/f{i} bs=1K count=4 && chmod -R 0755 /opt/t"
+
+
+def _profile_run(i: int) -> str:
+    return f"RUN echo 'export PATH=/opt/p{i}/bin:$PATH' >> /etc/profile"
+
+
+CASES: dict[str, Callable[[int], str]] = {
+    "chmod -R": _chmod_run,
+    "append": _profile_run,
+    "both": lambda i: _chmod_run(i) if i % 2 else _profile_run(i),
+}
+
+
+def growth(small: float, large: float, ratio: float) -> float:
+    """k in cost ~ RUNs^k from two sizes `ratio` apart (1: linear, 2: quadratic)."""
+    return math.log(max(large, 1e-9) / max(small, 1e-9)) / math.log(ratio)
+
+
+def case_table(folder: Path, sizes: tuple[int, int], timeout: float) -> None:
+    """Each case at the two sizes as one process, and the growth exponent of time, memory and
+    output; time and memory above an empty file's run (start-up is not growth)."""
+    empty = folder / "Dockerfile.empty"
+    empty.write_text("FROM scratch\n", encoding="utf-8")
+    floors = [measure(empty, timeout) or Measured(0.0, 0.0, b"", 0) for _ in range(3)]
+    floor = min(floors, key=lambda run: run.wall)   # the least disturbed of three start-ups
+    print(f"\nissue-14 cases at {sizes[0]:,} and {sizes[1]:,} RUNs, one process each; k: exponent in"
+          f" cost ~ RUNs^k (1 linear, 2 quadratic) of wall and RSS above an empty file's run"
+          f" ({floor.wall:.2f} s, {floor.rss_mib:.0f} MiB) and of output bytes")
+    print(f"{'case':<9} {'RUNs':>6} {'wall s':>7} {'RSS MiB':>8} {'out KB':>8}")
+    for name, block in CASES.items():
+        runs = []
+        for count in sizes:
+            path = folder / f"Dockerfile.case{count}"
+            path.write_text("FROM debian:bookworm\n" + "\n".join(block(i) for i in range(count)) + "\n",
+                            encoding="utf-8")
+            result = measure(path, timeout)
+            runs.append(result)
+            shown = (f"{result.wall:7.2f} {result.rss_mib:8.0f} {len(result.output) / 1024:8.0f}" if result
+                     else f"TIMEOUT after {timeout:.0f} s")
+            print(f"{name:<9} {count:>6} {shown}", flush=True)
+        _print_exponents(name, runs, floor, sizes[1] / sizes[0], timeout)
+
+
+def _print_exponents(name: str, runs: list[Measured | None], floor: Measured, ratio: float,
+                     timeout: float) -> None:
+    small, large = runs
+    if small is None:
+        return
+    if large is None:   # the bound the timeout gives
+        print(f"{name:<9} {'k':>6} > {growth(small.wall - floor.wall, timeout, ratio):.2f} in time (timed out)")
+        return
+    print(f"{name:<9} {'k':>6} {growth(small.wall - floor.wall, large.wall - floor.wall, ratio):7.2f}"
+          f" {growth(small.rss_mib - floor.rss_mib, large.rss_mib - floor.rss_mib, ratio):8.2f}"
+          f" {growth(len(small.output), len(large.output), ratio):8.2f}")
 
 
 def size_table(folder: Path, repeat: int, timeout: float) -> None:
@@ -135,6 +217,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds for each of the two large cases")
     parser.add_argument("--profile", type=int, metavar="RUNS", help="profile the file of this many RUNs")
+    parser.add_argument("--cases", type=int, nargs=2, default=(1000, 10000), metavar=("SMALL", "LARGE"),
+                        help="RUN counts of the issue-14 cases (default 1000 10000)")
+    parser.add_argument("--cases-only", action="store_true", help="only the issue-14 cases")
+    parser.add_argument("--case-timeout", type=float, default=300.0, help="seconds for each case process")
     options = parser.parse_args()
     sys.path.insert(0, str(REPO))
     if os.getloadavg()[0] > 0.5:
@@ -142,8 +228,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         make_context(folder)
-        size_table(folder, options.repeat, options.timeout)
-        large_cases(folder, options.timeout)
+        if not options.cases_only:
+            size_table(folder, options.repeat, options.timeout)
+            large_cases(folder, options.timeout)
+        case_table(folder, tuple(options.cases), options.case_timeout)
         if options.profile:
             from corpus_speed import profile  # pylint: disable=import-outside-toplevel
             path = folder / "Dockerfile.profile"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -45,11 +46,14 @@ def estimated(count: int) -> Size:
     return Size(count, Confidence.ESTIMATED)
 
 
-def total(sizes) -> Size:
-    result = ZERO
+def total(sizes: Iterable[Size]) -> Size:
+    """The sum, as adding them one by one gives, without a Size per step (a
+    finding adds up thousands of versions)."""
+    count, confidence = 0, Confidence.EXACT
     for size in sizes:
-        result = result + size
-    return result
+        count += size.bytes
+        confidence = max(confidence, size.confidence)
+    return Size(count, confidence)
 
 
 _SIZE = re.compile(r"([0-9]+)([A-Za-z]*)")

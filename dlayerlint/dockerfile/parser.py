@@ -64,14 +64,6 @@ class _Lines:
         return self.lines[self.index]
 
 
-def _is_blank(line: str) -> bool:
-    return not line.strip(GO_SPACE)
-
-
-def _is_comment(line: str) -> bool:
-    return line.lstrip(GO_SPACE).startswith("#")
-
-
 def _skip(text: str, position: int, chars: str = GO_SPACE) -> int:
     while position < len(text) and text[position] in chars:
         position += 1
@@ -90,12 +82,13 @@ class _Parser:
     def parse(self) -> Dockerfile:
         self._read_directives()
         instructions: list[Instruction] = []
-        while not self.src.done():
-            line = self.src.current()
-            if _is_blank(line):
-                self.src.index += 1
-            elif _is_comment(line):
-                self._add_comment(line)
+        lines = self.src.lines
+        while self.src.index < len(lines):   # the hot loop: one lstrip decides blank, comment or not
+            line = lines[self.src.index]
+            body = line.lstrip(GO_SPACE)
+            if not body or body[0] == "#":
+                if body:
+                    self._add_comment(line, self.src.index + 1)
                 self.src.index += 1
             else:
                 instruction = self._read_instruction(len(instructions))
@@ -116,59 +109,66 @@ class _Parser:
             if name in self.directives:
                 self.errors.append(ParseError(self.src.index + 1, 1, f"only one '{name}' parser directive can be used"))
             self.directives[name] = match.group(2)
-            self._add_comment(line)
+            self._add_comment(line, self.src.index + 1)
             self.src.index += 1
         escape = self.directives.get("escape", "\\")
         if escape not in ("\\", "`"):
             self.errors.append(ParseError(1, 1, f"invalid escape token '{escape}': it must be \\ or `"))
             escape = "\\"
         self.escape = escape
-        # An escaped escape character at the end of a line does not continue it.
+        # An escaped escape character at the end of a line does not continue it. The lexer
+        # tests this without the regex (`_read_logical_line`); the regex states the rule, and
+        # tests hold the two to the same answers.
         token = re.escape(escape)
         self.continuation = re.compile(f"(?<!{token}){token}[ \\t]*$")
 
-    def _add_comment(self, line: str) -> None:
+    def _add_comment(self, line: str, number: int) -> None:
         stripped = line.lstrip(GO_SPACE)
         column = len(line) - len(stripped) + 1
-        self.comments.append(Comment(self.src.index + 1, column, stripped[1:].strip()))
+        self.comments.append(Comment(number, column, stripped[1:].strip()))
 
     # -- instructions --------------------------------------------------------------
 
     def _read_logical_line(self) -> tuple[str, TextMap, int]:
         """Join one instruction's physical lines; return text, map and last line."""
+        lines, index, escape = self.src.lines, self.src.index, self.escape
         pieces: list[str] = []
         segments: list[tuple[int, int, int]] = []
         offset = 0
-        line = self.src.current()
-        column = len(line) - len(line.lstrip(GO_SPACE)) + 1
-        text = line[column - 1:]
-        last_line = self.src.index + 1
+        line = lines[index]
+        text = line.lstrip(GO_SPACE)
+        column = len(line) - len(text) + 1
         while True:
-            # the regex only where the line can end in an escape (most lines do not)
-            match = self.continuation.search(text) if text.rstrip(" \t").endswith(self.escape) else None
-            piece = text[: match.start()] if match else text
-            segments.append((offset, self.src.index + 1, column))
+            piece = _continued(text, escape)
+            continues = piece is not None
+            piece = text if piece is None else piece
+            segments.append((offset, index + 1, column))
             pieces.append(piece)
             offset += len(piece)
-            last_line = self.src.index + 1
-            self.src.index += 1
-            if not match:
+            index += 1
+            last_line = index
+            if not continues:
                 break
-            self._skip_continuation_fillers()
-            if self.src.done():
-                last_line = len(self.src.lines)  # BuildKit ends it at end of file, fillers included
+            index = self._skip_continuation_fillers(index)
+            if index >= len(lines):
+                last_line = len(lines)  # BuildKit ends it at end of file, fillers included
                 break
-            text, column = self.src.current(), 1
+            text, column = lines[index], 1
+        self.src.index = index
         return "".join(pieces), TextMap(tuple(segments), offset), last_line
 
-    def _skip_continuation_fillers(self) -> None:
-        while not self.src.done():
-            line = self.src.current()
-            if _is_comment(line):
-                self._add_comment(line)
-            elif not _is_blank(line):
-                return
-            self.src.index += 1
+    def _skip_continuation_fillers(self, index: int) -> int:
+        """The index of the next line that is neither blank nor a comment (comments are kept)."""
+        lines = self.src.lines
+        while index < len(lines):
+            line = lines[index]
+            body = line.lstrip(GO_SPACE)
+            if body and body[0] != "#":
+                break
+            if body:
+                self._add_comment(line, index + 1)
+            index += 1
+        return index
 
     def _read_instruction(self, index: int) -> Instruction | None:
         joined, text_map, last_line = self._read_logical_line()
@@ -262,6 +262,16 @@ class _Parser:
                                           "FROM takes an image and optionally 'AS name'"))
         base = words[0] if words else ""
         return Stage(index=index, base=base, name=name, from_instruction=instruction)
+
+
+def _continued(text: str, escape: str) -> str | None:
+    """The line without its continuation escape, or None when it does not continue: the
+    escape ends it (then blanks) and is not itself escaped, as `_Parser.continuation`'s
+    regex says, without running a regex per line."""
+    stripped = text.rstrip(" \t")
+    if stripped[-1:] == escape and stripped[-2:-1] != escape:
+        return stripped[:-1]
+    return None
 
 
 def _keyword(word: str) -> str | None:

@@ -7,6 +7,7 @@ from ..simulate.fs import is_blob
 from ..core.sizes import Size, describe
 
 MAX_PATHS = 3
+MAX_LINES = 12   # line numbers a message lists before `… and LAST (N lines)`
 
 
 def display_path(path: str) -> str:
@@ -23,10 +24,15 @@ def list_paths(paths: Iterable[str]) -> str:
 
 
 def lines_phrase(lines: Iterable[int]) -> str:
-    """[3] → 'line 3'; [3, 5, 7] → 'lines 3, 5 and 7'."""
+    """[3] → 'line 3'; [3, 5, 7] → 'lines 3, 5 and 7'; past MAX_LINES lines,
+    'lines 3, 5, … and 900 (120 lines)': a message naming every line of a
+    file-wide chmod -R grows with the file, and there is one per layer."""
     unique = sorted(set(lines))
     if len(unique) == 1:
         return f"line {unique[0]}"
+    if len(unique) > MAX_LINES:
+        shown = ", ".join(map(str, unique[:MAX_LINES - 1]))
+        return f"lines {shown}, … and {unique[-1]} ({len(unique)} lines)"
     return "lines " + ", ".join(map(str, unique[:-1])) + f" and {unique[-1]}"
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from tree_sitter import Node
@@ -89,16 +88,23 @@ class _Ctx(NamedTuple):
     seq_guard: bool = False
 
 
-@dataclass(slots=True)
 class _Pending:
-    """Pieces of one simple command gathered before it is built."""
+    """Pieces of one simple command gathered before it is built. A plain class: one is
+    made per command, and a dataclass's five default factories cost more than the walk's step."""
 
-    argv: list[Node] = field(default_factory=list)
-    assigns: list[tuple[str, Word]] = field(default_factory=list)
-    redirects: list[Redirect] = field(default_factory=list)
-    substs: list[Node] = field(default_factory=list)
-    tails: list[tuple[str, Node]] = field(default_factory=list)  # what a heredoc swallowed
-    end: int = -1  # character offset
+    __slots__ = ("argv", "assigns", "redirects", "substs", "tails", "end")
+
+    def __init__(self) -> None:
+        self.argv: list[Node] = []
+        self.assigns: list[tuple[str, Word]] = []
+        self.redirects: list[Redirect] = []
+        self.substs: list[Node] = []
+        self.tails: list[tuple[str, Node]] = []  # what a heredoc swallowed
+        self.end = -1  # character offset
+
+    def reach(self, end: int) -> None:
+        """The command extends at least to this character offset."""
+        self.end = max(self.end, end)
 
 
 _Task = tuple[Callable[[Any, _Ctx], None], Any, _Ctx]
@@ -368,7 +374,7 @@ class _Walker:
             pend.argv.extend(group)
         end = target.end if target else self.src.pos(node.end_byte)
         pend.redirects.append(Redirect(op or "", fd, target, self.src.pos(node.start_byte), end))
-        pend.end = max(pend.end, end)
+        pend.reach(end)
 
     def _heredoc(self, node: Node, pend: _Pending) -> list[Node]:
         """Record a heredoc; return the redirects tree-sitter nested in it."""
@@ -392,7 +398,7 @@ class _Walker:
                 operator = ""
         end = self.src.pos(end)
         pend.redirects.append(Redirect("<<", fd, None, self.src.pos(node.start_byte), end))
-        pend.end = max(pend.end, end)
+        pend.reach(end)
         return nested
 
     def _assignment(self, node: Node, pend: _Pending) -> tuple[str, Word]:
@@ -410,7 +416,7 @@ class _Walker:
             word = self._word([n for group in groups for n in group], pend.substs, True)
         else:
             word = Word((), self.src.pos(op_end), self.src.pos(op_end))
-        pend.end = max(pend.end, self.src.pos(node.end_byte))
+        pend.reach(self.src.pos(node.end_byte))
         return name, word
 
     def _word(self, nodes: list[Node], substs: list[Node], assign: bool = False) -> Word:
