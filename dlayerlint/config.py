@@ -404,7 +404,10 @@ def user_config_file(environ: Mapping[str, str]) -> Path | None:
     """$XDG_CONFIG_HOME/dlayerlint/config.yaml (~/.config/… by default), when it exists."""
     base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     path = Path(base) / "dlayerlint" / "config.yaml"
-    return path if path.is_file() else None
+    try:
+        return path if path.is_file() else None
+    except OSError:   # a home we may not enter (run as nobody with HOME=/root): no user file
+        return None
 
 
 def settings_for(dockerfile: Path, config_file: Path | None = None,

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -24,7 +25,7 @@ from ..simulate.context.discover import ContextFinder, FoundContext, text_source
 from ..simulate.context.dockerignore import PatternError
 from ..simulate.analysis import Analysis
 from . import fix as fix_command
-from .inputs import STDIN, UsageError, decode, expand, read_dockerfile
+from .inputs import MAX_DOCKERFILE_BYTES, STDIN, UsageError, decode, expand, read_dockerfile
 from ..rules.plugins import PluginError
 from ..report import FORMATS, FileResult, formatter
 from ..report.text import error_lines
@@ -325,14 +326,22 @@ def _ranges(names: list[str], jobs: int) -> list[range]:
     return sorted(ranges, key=len, reverse=True)
 
 
+def _is(path: str, kind: Callable[[Path], bool]) -> bool:
+    """Path.is_dir/is_file, False (not an exception) for a path we may not even stat."""
+    try:
+        return kind(Path(path))
+    except OSError:
+        return False
+
+
 def _usage_problem(args: argparse.Namespace) -> str | None:
-    if args.context is not None and not Path(args.context).is_dir():
-        return f"--context {args.context}: not a directory"
+    if args.context is not None and not _is(args.context, Path.is_dir):
+        return f"--context {args.context}: not a directory (or not one we may read)"
     if args.files.count(STDIN) > 1:
         return "- (stdin) can be given once"
     if args.stdin_filename is not None and STDIN not in args.files:
         return "--stdin-filename names the file read from -: give - too"
-    if args.config is not None and not Path(args.config).is_file():
+    if args.config is not None and not _is(args.config, Path.is_file):
         return f"--config {args.config}: no such file"
     return None
 
@@ -366,7 +375,11 @@ def run(args: argparse.Namespace) -> int:
     args.formats = list(dict.fromkeys(output.fmt for output in outputs))
     args.files = expand(args.files, args.exclude)
     # read here, not in a worker process
-    args.stdin_bytes = sys.stdin.buffer.read() if STDIN in args.files else b""
+    args.stdin_bytes = sys.stdin.buffer.read(MAX_DOCKERFILE_BYTES + 1) if STDIN in args.files else b""
+    if len(args.stdin_bytes) > MAX_DOCKERFILE_BYTES:   # `check - </dev/zero` must end
+        print(f"dlayerlint: -: more than {MAX_DOCKERFILE_BYTES:,} bytes on stdin (a Dockerfile has at most that)",
+              file=sys.stderr)
+        return EXIT_ERROR
     if not args.files:
         print("dlayerlint: every file is excluded", file=sys.stderr)
         return EXIT_ERROR
