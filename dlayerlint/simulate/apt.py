@@ -77,6 +77,7 @@ class PackageIndex:
         self.provided_by = {name: tuple(p) for name, p in (provides or {}).items()}
         self.owners = {path.lstrip("/"): tuple(p) for path, p in (owners or {}).items()}
         self.info = dict(info or {})
+        self._candidates: dict[str, tuple[str, ...]] = {}   # a closure asks for the same names again and again
 
     def get(self, name: str) -> Package | None:
         return self.packages.get(name)
@@ -84,10 +85,13 @@ class PackageIndex:
     def candidates(self, name: str) -> tuple[str, ...]:
         """Real packages that satisfy ``name``: itself when it is real, else its providers in the
         order apt prefers them (Essential first, then by Priority, then by name)."""
-        real = (name,) if name in self.packages else ()
-        providers = sorted((p for p in self.provided_by.get(name, ()) if p in self.packages and p != name),
-                           key=self._preference)
-        return real + tuple(providers)
+        found = self._candidates.get(name)
+        if found is None:
+            real = (name,) if name in self.packages else ()
+            providers = sorted((p for p in self.provided_by.get(name, ()) if p in self.packages and p != name),
+                               key=self._preference)
+            found = self._candidates[name] = real + tuple(providers)
+        return found
 
     def _preference(self, name: str) -> tuple[bool, int, str]:
         pkg = self.packages[name]
@@ -230,6 +234,13 @@ def install(index_: PackageIndex, names: Iterable[str], installed: Iterable[str]
     A name that is only virtual installs its preferred provider (apt asks to choose when
     there are several; the estimate takes apt's preferred one).
     """
+    return _install(index_, tuple(names), frozenset(installed), recommends)
+
+
+@functools.lru_cache(maxsize=4096)
+def _install(index_: PackageIndex, names: tuple[str, ...], installed: frozenset[str], recommends: bool) -> InstallPlan:
+    """install(), memoised: the official images' variants (and a corpus) repeat the same installs
+    on the same bases, and a closure is most of an apt layer's cost."""
     marker = _Marker(index_, set(installed), recommends)
     manual, unknown = [], []
     for name in names:
@@ -322,14 +333,20 @@ def _broken_by(index_: PackageIndex, have: set[str], gone: set[str]) -> set[str]
     changed = True
     while changed:
         changed = False
-        left = have - gone - broken
+        removed = gone | broken
+        left = have - removed
         for name in sorted(left):
             pkg = index_.packages.get(name)
-            if pkg and any(_satisfied(index_, g, have) and not _satisfied(index_, g, left)
-                           for g in pkg.pre_depends + pkg.depends):
+            groups = [g for g in pkg.pre_depends + pkg.depends if _touches(index_, g, removed)] if pkg else []
+            if any(_satisfied(index_, g, have) and not _satisfied(index_, g, left) for g in groups):
                 broken.add(name)
                 changed = True
     return broken
+
+
+def _touches(index_: PackageIndex, group: Group, removed: set[str]) -> bool:
+    """Whether a dependency could have been satisfied by a removed package (else it still is)."""
+    return any(c in removed for alt in group for c in index_.candidates(alt))
 
 
 def _unneeded(index_: PackageIndex, have: set[str], auto: set[str]) -> set[str]:
