@@ -149,9 +149,6 @@ def test_10mib_heredoc_and_comments(tmp_path):
     assert outcome["findings"] == 1 and outcome["stranded"] == len(_heredoc_body(10 * MiB).encode())
 
 
-@pytest.mark.xfail(strict=True, reason="superlinear, found by the growth measure (38x CPU for 8x the text, also at "
-                   "HEAD): rules/stranded.py _finding reads analysis.dockerfile.instructions, a property that "
-                   "rebuilds the list of every instruction, once per finding; remove this mark with the fix")
 def test_10mib_of_small_instructions(tmp_path):
     def lines(index: int) -> str:
         return (f"RUN dd if=/dev/zero of=/data/f{index} bs=1k count=4 && chmod 600 /data/f{index}\n"
