@@ -1,2 +1,2 @@
 """dlayerlint: find Docker image-layer bloat before the build."""
-__version__ = "0.1.0"
+__version__ = "0.2.0"
