@@ -43,8 +43,8 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
 def options_taking_values(command: str) -> frozenset[str]:
     """The option strings of `command` that take a value (the docker plugin must not
     mistake `--exclude vendor` for a build context)."""
-    actions = _parser()[1].choices[command]._actions  # pylint: disable=protected-access  # no public list
-    return frozenset(option for action in actions if action.nargs != 0 for option in action.option_strings)
+    return frozenset(option for action in completion.actions(_parser()[1].choices[command]) if action.nargs != 0
+                     for option in action.option_strings)
 
 
 def _plugin_flag(parser: argparse.ArgumentParser) -> None:

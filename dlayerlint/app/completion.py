@@ -32,9 +32,13 @@ complete -o default -F _dlayerlint dlayerlint
 """
 
 
+def actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """Every argument a parser takes (argparse keeps them in a list it does not make public)."""
+    return list(parser._actions)  # pylint: disable=protected-access
+
+
 def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
-    return [action for action in parser._actions  # pylint: disable=protected-access  # argparse has no public list
-            if action.option_strings and action.help is not argparse.SUPPRESS]
+    return [action for action in actions(parser) if action.option_strings and action.help is not argparse.SUPPRESS]
 
 
 def _bash(commands: dict[str, argparse.ArgumentParser]) -> str:
@@ -59,7 +63,7 @@ def _fish(commands: dict[str, argparse.ArgumentParser]) -> str:
                 " -r -F" if action.nargs != 0 else ""
             lines.append(f"complete -c dlayerlint -n '__fish_seen_subcommand_from {name}' {flags}{values} "
                          f"-d {_quote(action.help or '')}")
-        if any(not action.option_strings for action in sub._actions):  # pylint: disable=protected-access
+        if any(not action.option_strings for action in actions(sub)):
             lines.append(f"complete -c dlayerlint -n '__fish_seen_subcommand_from {name}' -F")
     return "\n".join(lines) + "\n"
 

@@ -82,7 +82,7 @@ SourceList = Iterable[str] | Callable[[], Iterable[str]]
 
 # ----------------------------------------------------------------------------- the search
 
-class ContextFinder:  # pylint: disable=too-few-public-methods
+class ContextFinder:
     """Finds build contexts for the Dockerfiles of one run; each folder is listed, and each
     project file parsed, once (a new finder sees files that changed)."""
 
@@ -417,7 +417,7 @@ def _joined(base: str, path: str) -> str:
     return os.path.normpath(os.path.join(base, path))
 
 
-class _Reader:  # pylint: disable=too-few-public-methods
+class _Reader:
     """The builds the project files of one folder declare."""
 
     def __init__(self, folder: str, names: frozenset[str], root: str,
@@ -600,7 +600,7 @@ def _hcl_tokens(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
-class _HclTargets:  # pylint: disable=too-few-public-methods
+class _HclTargets:
     """The `target "name" { … }` blocks of a bake file: their string and list-of-string
     attributes (anything else is None); other blocks and attributes are skipped."""
 
