@@ -17,7 +17,9 @@ from ..simulate.analysis import Analysis
 from ..core.results import Fix
 from .edit import apply_fixes, applicable
 
-MAX_ROUNDS = 10
+# fixes that touch the same lines go one per round: a merged RUN with twenty `pip install`s each
+# getting `--no-cache-dir` needs twenty (the corpus round-trip found one that ten left unfinished)
+MAX_ROUNDS = 64
 
 
 class FixError(Exception):
