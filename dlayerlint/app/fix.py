@@ -17,6 +17,7 @@ from ..simulate.analysis import Analysis
 from ..report.common import terminal_text
 from .inputs import STDIN, UsageError, decode, read_regular
 from ..rules.plugins import PluginError
+from ..core.sizes import describe
 from ..fixes.fixpoint import FixError, Fixed, fix_text
 NOT_LINTED = (UsageError, ConfigError, PluginError, UnknownTarget, PatternError, RecursionError)
 
@@ -155,6 +156,9 @@ def run(args: argparse.Namespace, lint_text: Callable[[Path, str], Analysis]) ->
         changed |= fixed.text != text
         if args.diff:
             sys.stdout.write(diff_text(name, text, fixed.text))
+            if fixed.text != text and fixed.before is not None and fixed.after is not None:
+                print(terminal_text(f"{name}: stranded bytes predicted {describe(fixed.before)} before the rewrite, "
+                                    f"{describe(fixed.after)} after"), file=sys.stderr)
         elif fixed.applied:
             count = len(fixed.applied)
             print(terminal_text(f"{name}: applied {count} fix{'es' if count != 1 else ''}"), file=sys.stderr)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..simulate.analysis import Analysis
 from ..core.results import Fix
+from ..core.sizes import Size
 from .edit import apply_fixes, applicable
 
 # fixes that touch the same lines go one per round: a merged RUN with twenty `pip install`s each
@@ -30,6 +31,9 @@ class FixError(Exception):
 class Fixed:
     text: str                      # the rewritten text (the original when no fix applies)
     applied: list[Fix] = field(default_factory=list)
+    # the stranded bytes predicted for the original and for the rewrite (None: no build stage)
+    before: Size | None = None
+    after: Size | None = None
 
 
 def chosen(analysis: Analysis, unsafe: bool) -> list[Fix]:
@@ -42,6 +46,7 @@ def fix_text(text: str, lint: Callable[[str], Analysis], unsafe: bool = False) -
     """The text with its fixes applied to a fixed point (at most MAX_ROUNDS rounds)."""
     fixed = Fixed(text)
     analysis = lint(text)
+    fixed.before = fixed.after = analysis.stranded
     errors = len(analysis.errors)
     for _ in range(MAX_ROUNDS):
         fixes = applicable(chosen(analysis, unsafe), fixed.text)
@@ -53,4 +58,5 @@ def fix_text(text: str, lint: Callable[[str], Analysis], unsafe: bool = False) -
             break
         fixed.text, analysis = new, after
         fixed.applied += fixes
+        fixed.after = after.stranded
     return fixed
