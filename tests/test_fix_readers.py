@@ -47,3 +47,15 @@ def test_workdir_relative_copy_gets_its_chown_fix(tmp_path):
     finding, = analyze(text, BuildContext(tmp_path)).findings
     assert finding.rule.id == "DLL103" and finding.fix is not None
     assert finding.fix.replacement == "COPY --chown=1000:1000 assets/ ./assets/"
+
+
+def test_diff_says_the_predicted_bytes_before_and_after(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    classic = (Path(__file__).resolve().parents[1] / "examples" / "classic" / "Dockerfile").read_text()
+    (tmp_path / "Dockerfile").write_text(classic)
+    ran = subprocess.run([sys.executable, "-m", "dlayerlint", "check", "--diff", "Dockerfile"], cwd=tmp_path,
+                         capture_output=True, text=True, check=False)
+    assert ran.returncode == 1 and ran.stdout.startswith("--- a/Dockerfile")
+    assert "Dockerfile: stranded bytes predicted 4.0 MiB before the rewrite, 0 B after" in ran.stderr
