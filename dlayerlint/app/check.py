@@ -295,7 +295,7 @@ def _lint_in_worker(names: list[str]) -> list[Outcome]:
 
 
 def _lint_all(args: argparse.Namespace) -> list[Outcome]:
-    jobs = args.jobs or os.cpu_count() or 1
+    jobs = args.jobs or _usable_cores()
     linter = Linter(args)
     if jobs <= 1 or len(args.files) < POOL_THRESHOLD:
         return [linter(name) for name in args.files]
@@ -332,6 +332,15 @@ def _is(path: str, kind: Callable[[Path], bool]) -> bool:
         return kind(Path(path))
     except OSError:
         return False
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container or `taskset` may allow fewer than the
+    machine has, and a pool sized from os.cpu_count() then only competes with itself)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):   # no affinity API (macOS)
+        return os.cpu_count() or 1
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
