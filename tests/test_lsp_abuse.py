@@ -190,6 +190,21 @@ def test_500_rapid_edits_end_with_the_diagnostics_of_the_final_text(server, tmp_
     assert server.process.poll() is None
 
 
+def test_a_burst_of_edits_is_linted_once_not_once_per_edit(server, tmp_path):
+    """Edits are coalesced (lsp/server.py EDIT_PAUSE): ten quick changes do not give ten lints.
+    A count, not a clock: under load the server may still lint an intermediate version or two."""
+    uri = (tmp_path / "Dockerfile").as_uri()
+    _open(server, uri, "FROM busybox\n")
+    server.diagnostics(uri, 1)
+    for version in range(2, 12):
+        server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                 "contentChanges": [{"text": f"FROM busybox\nRUN echo {version}\n"}]})
+    published = []
+    server.until(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri
+                 and (published.append(m["params"].get("version")) or m["params"].get("version") == 11))
+    assert published[-1] == 11 and len(published) < 10, published
+
+
 def test_tcp_transport_answers_initialize(tmp_path):
     """`dlayerlint lsp --tcp --port N`: the same server on a socket."""
     with socket.socket() as probe:   # a free port, released for the server

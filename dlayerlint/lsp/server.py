@@ -7,6 +7,7 @@ only logs), and stdin is read through `BoundedInput`, so garbage, a huge
 Content-Length or invalid UTF-8 cost bounded memory and never stop the server."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from dataclasses import dataclass
@@ -91,6 +92,9 @@ class Linted:
     result: Lint
 
 
+EDIT_PAUSE = 0.15   # seconds without an edit before a relint (typing speed: ~0.1-0.2 s a key)
+
+
 class DlayerlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("dlayerlint", __version__, protocol_cls=AnsweringProtocol)
@@ -98,6 +102,7 @@ class DlayerlintServer(LanguageServer):
         self.editor = Config()    # with workspace/configuration on top
         self.contexts = ContextCache()
         self.linted: dict[str, Linted] = {}
+        self.pending: dict[str, asyncio.TimerHandle] = {}   # relints waiting for the edits to pause
 
     def read(self, data: object, base: Config) -> Config:
         """The client's settings over `base`; each bad one is shown and skipped."""
@@ -140,8 +145,18 @@ class DlayerlintServer(LanguageServer):
     def relint_open(self, uri: str) -> None:
         """Relint an open document; a change or save of one never opened is a client's
         mistake: ignored, so it cannot grow the server's state."""
+        self.pending.pop(uri, None)
         if uri in self.workspace.text_documents:
             self.relint(uri)
+
+    def relint_soon(self, uri: str) -> None:
+        """Relint after the edits stop for EDIT_PAUSE seconds: a burst of keystrokes costs one
+        lint of the final text, not one per intermediate version (a request that needs the
+        analysis before then lints the current text itself, see `current`)."""
+        waiting = self.pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+        self.pending[uri] = asyncio.get_running_loop().call_later(EDIT_PAUSE, self.relint_open, uri)
 
     def relint_all(self) -> None:
         for uri in list(self.linted):
@@ -177,7 +192,7 @@ def build() -> DlayerlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: DlayerlintServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.relint_open(params.text_document.uri)
+        ls.relint_soon(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: DlayerlintServer, params: types.DidSaveTextDocumentParams) -> None:
