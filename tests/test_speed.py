@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dlayerlint.simulate import knowledge as knowledge_module
+from dlayerlint.core import datafiles
 from dlayerlint.lint import analyze
 from dlayerlint.app.check import _ranges
 from dlayerlint.rules.stranded import MAX_COPIES
@@ -94,7 +94,7 @@ def test_a_run_with_one_file_imports_neither_yaml_nor_the_pool(tmp_path):
     "/app/.npmrc", "/etc/ssl/private/server.key", "/app/main.py", "/app/secrets.json", "/x/.git-credentials",
 ])
 def test_secret_regex_agrees_with_fnmatch(path):
-    files = load_yaml(knowledge_module.catalogue_dir() / "commands" / "files.yaml")
+    files = load_yaml(datafiles.catalogue_dir() / "commands" / "files.yaml")
     name = path.rsplit("/", 1)[-1]
     expected = not any(fnmatch.fnmatchcase(name, p) for p in files["not_secret_patterns"]) and (
         any(fnmatch.fnmatchcase(name, p) for p in files["secret_patterns"])

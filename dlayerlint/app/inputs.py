@@ -95,7 +95,9 @@ def _not_regular(path: Path, mode: int) -> str | None:
     kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
              (stat.S_ISBLK, "a block device"))
     name = next((name for test, name in kinds if test(mode)), "not a regular file")
-    return f"not a regular file ({name}): not read"
+    # a FIFO may never get a writer, and a device may never end: opening either could hang
+    hint = "; to lint a generated file, pipe it: `generate | dlayerlint check -`" if stat.S_ISFIFO(mode) else ""
+    return f"not a regular file ({name}): not read{hint}"
 
 
 def expand(names: Sequence[str], exclude: Sequence[str]) -> list[str]:

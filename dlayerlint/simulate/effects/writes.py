@@ -46,7 +46,7 @@ def _printf_size(texts: list[str]) -> Size:
     confidence = Confidence.ESTIMATED if "\\x" in template else Confidence.EXACT
     if "%" not in template.replace("%%", ""):
         return Size(len(_decode(template.replace("%%", "%"), printf=True).encode()), confidence)
-    if re.fullmatch(r"(?:[^%]|%%|%s)*", template) and values:
+    if "%" not in template.replace("%%", "").replace("%s", "") and values:   # only %s conversions
         count = template.replace("%%", "").count("%s")
         rounds = max(1, -(-len(values) // count))
         body = len(_decode(template.replace("%%", "%").replace("%s", ""), printf=True).encode())
