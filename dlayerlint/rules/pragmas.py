@@ -66,9 +66,9 @@ def _pragma_finding(dockerfile: Dockerfile, comment: Comment, message: str, rule
 
 def _malformed(dockerfile: Dockerfile, unreadable: list[Comment]) -> Iterator[Finding]:
     for comment in unreadable:
-        yield _pragma_finding(dockerfile, comment, f"unrecognised pragma `# {comment.text}` (expected "
-                                                   "`# dlayerlint: disable=RULE`, `ignore=RULE` or `disable-file=RULE`)",
-                              MALFORMED_PRAGMA)
+        message = (f"unrecognised pragma `# {comment.text}` (expected `# dlayerlint: disable=RULE`, "
+                   "`ignore=RULE` or `disable-file=RULE`)")
+        yield _pragma_finding(dockerfile, comment, message, MALFORMED_PRAGMA)
 
 
 def _unused(dockerfile: Dockerfile, pragmas: list[Pragma], used: set[tuple[int, int]]) -> Iterator[Finding]:

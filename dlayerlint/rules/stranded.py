@@ -26,20 +26,27 @@ MAX_LISTED = 20   # paths and related entries a finding lists (its message count
 
 
 def rule_for(version: Version, event: Event, made_by: Instruction) -> str:
+    by_what = _rule_by_what(version, event)
+    if by_what is not None:
+        return by_what
+    if event.action == "modify":
+        leading = [word.rsplit("/", 1)[-1] for word in event.origin.text.split(" ", 3)[:3]]   # `sudo chmod …`
+        copied = made_by.keyword in ("COPY", "ADD") and not METADATA_COMMANDS.isdisjoint(leading)
+        return "DLL103" if copied else "DLL102"
+    if "archive" in version.tags:
+        return "DLL106"
+    return "DLL101" if event.action == "remove" else "DLL102"
+
+
+def _rule_by_what(version: Version, event: Event) -> str | None:
+    """The rules a path's kind decides, whatever happened to it."""
     if version.path == DATABASES:   # every apt layer rewrites them: small, often unavoidable, its own rule
         return "DLL111"
     if "secret" in version.tags and event.action != "modify":
         return "DLL108"
     if any(tag.startswith("cache:") for tag in version.tags):
         return "DLL104"
-    if event.action == "modify":
-        leading = [word.rsplit("/", 1)[-1] for word in event.origin.text.split(" ", 3)[:3]]   # `sudo chmod …`
-        if made_by.keyword in ("COPY", "ADD") and not METADATA_COMMANDS.isdisjoint(leading):
-            return "DLL103"
-        return "DLL102"
-    if "archive" in version.tags:
-        return "DLL106"
-    return "DLL101" if event.action == "remove" else "DLL102"
+    return None
 
 
 LIKELY = "likely"   # the tag provenance puts on a path no command named

@@ -56,14 +56,8 @@ def package_name(spec: str) -> str:
 
 
 def package_manager(runner: CommandRunner, manager: PackageManager, call: Invocation) -> Size:
-    indexed = [(text, index) for index, (text, _) in enumerate(call.words)]
-    args = split_arguments(indexed, manager.value_options)
-    operands = [text for text, _ in args.operands]
-    subcommand_name = operands[0] if operands else ""
-    for flag in args.flags:   # dpkg -i / -P are subcommands spelled as flags
-        if flag in manager.subcommands and subcommand_name not in manager.subcommands:
-            subcommand_name = flag
-            operands = [flag] + operands
+    args = split_arguments([(text, index) for index, (text, _) in enumerate(call.words)], manager.value_options)
+    subcommand_name, operands = _subcommand(manager, args)
     sub = manager.subcommands.get(subcommand_name or "")
     if sub is None:
         runner.note_unknown(f"`{call.name} {subcommand_name}`".replace(" `", "`"))
@@ -82,6 +76,24 @@ def package_manager(runner: CommandRunner, manager: PackageManager, call: Invoca
             runner.facts.packages.setdefault(package_name(package), call.origin)
     if sub.uninstalls:
         _uninstall(runner, [package_name(p) for p in rest if p], call.origin)
+    _cache_effects(runner, manager, sub, args, written, call)
+    return UNKNOWN
+
+
+def _subcommand(manager: PackageManager, args: Arguments) -> tuple[str, list[str | None]]:
+    """The subcommand and its operands (the subcommand first); dpkg's -i / -P are subcommands
+    spelled as flags."""
+    operands = [text for text, _ in args.operands]
+    name = operands[0] if operands else ""
+    for flag in args.flags:
+        if flag in manager.subcommands and name not in manager.subcommands:
+            name, operands = flag, [flag] + operands
+    return name or "", operands
+
+
+def _cache_effects(runner: CommandRunner, manager: PackageManager, sub: Subcommand, args: Arguments,
+                   written: set[str | None], call: Invocation) -> None:
+    """The caches the subcommand fills (unless told not to), cleans, and needs."""
     if not (args.has(*manager.no_cache_options) or _no_cache_env(runner, manager)):
         for key in sub.fills:
             moved = [args.value(option) for option in manager.cache_options.get(key, ())]
@@ -89,7 +101,6 @@ def package_manager(runner: CommandRunner, manager: PackageManager, call: Invoca
     for key in sub.cleans + tuple(k for word, keys in sub.cleans_when.items() if word in written for k in keys):
         _clean_cache(runner, key, call)
     runner.facts.reads.extend((key, call.origin) for key in sub.reads)
-    return UNKNOWN
 
 
 def _unnamed_effects(runner: CommandRunner, sub: Subcommand, args: Arguments, rest: list[str | None],
