@@ -144,6 +144,8 @@ def build_sample(candidates: list[tuple[Path, str, str]], limit: int) -> list[di
             after = build(scratch / "rewritten", scratch) if not isinstance(before, str) else "not built"
             row["seconds"] = round(time.monotonic() - started)
         if isinstance(before, str) or isinstance(after, str):
+            # which build failed matters: an original that fails here says nothing of the rewrite
+            row["failed"] = "original" if isinstance(before, str) else "rewrite"
             row["error"] = before if isinstance(before, str) else after
         else:
             row.update(stranded_before=before[0]["stranded_bytes_above_base"],
