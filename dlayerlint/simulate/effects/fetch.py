@@ -122,11 +122,8 @@ def _unpack_known(runner: CommandRunner, archive: str | None, directory: str | N
 
 def _fill(runner: CommandRunner, directory: str | None, call: Invocation, reason: str,
           tags: frozenset[str] = frozenset()) -> None:
-    path = runner.absolute(directory)
     runner.note_unknown(reason)
-    if runner.writable(path):
-        assert path is not None
-        runner.fs.add_blob(path, UNKNOWN, call.origin, tags)
+    runner.fill(directory, call.origin, tags)
 
 
 @verb("compress")

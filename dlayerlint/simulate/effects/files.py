@@ -119,11 +119,7 @@ def _transfer(runner: CommandRunner, spec: CommandSpec, call: Invocation, moving
 def _unseen_copy(runner: CommandRunner, target: str | None, recursive: bool, call: Invocation) -> None:
     """`cp` of something we do not track (the base's, or unknown) still makes its copy: a file
     of unknown size, or with -r a folder of unknown contents."""
-    path = runner.absolute(target)
-    if not runner.writable(path):
-        return
-    assert path is not None
     if recursive:
-        runner.fs.add_blob(path, UNKNOWN, call.origin)
+        runner.fill(target, call.origin)
     else:
-        runner.create(path, UNKNOWN, call.origin)
+        runner.create(target, UNKNOWN, call.origin)

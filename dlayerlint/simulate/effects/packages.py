@@ -118,12 +118,8 @@ def _unnamed_effects(runner: CommandRunner, sub: Subcommand, args: Arguments, re
 def _fill_unnamed(runner: CommandRunner, args: Arguments, folder: str, call: Invocation) -> None:
     """The folder of unknown contents an install writes under the working directory (not with
     -g/--global, which writes under the manager's prefix)."""
-    if args.has("-g", "--global"):
-        return
-    path = runner.absolute(folder)
-    if runner.writable(path):
-        assert path is not None
-        runner.fs.add_blob(path, UNKNOWN, call.origin, INSTALLED)
+    if not args.has("-g", "--global"):
+        runner.fill(folder, call.origin, INSTALLED)
 
 
 def _apt_effects(runner: CommandRunner, manager_name: str, subcommand: str, args: Arguments,

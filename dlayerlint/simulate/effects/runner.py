@@ -149,6 +149,14 @@ class CommandRunner:
 
     # -- creating files ----------------------------------------------------------------------
 
+    def fill(self, text: str | None, origin: Origin, tags: frozenset[str] = frozenset()) -> None:
+        """A folder of unknown contents, written by a command that names none of its files
+        (an unpacked archive, a clone, node_modules, a `cp -r` of what we do not track)."""
+        path = self.absolute(text)
+        if self.writable(path):
+            assert path is not None
+            self.fs.add_blob(path, UNKNOWN, origin, tags)
+
     def create(self, text: str | None, size: Size, origin: Origin, append: bool = False) -> None:
         path = self.absolute(text)
         if not self.writable(path):
