@@ -59,13 +59,14 @@ def blob_is_claimable(blob: Version, path: str, layout: BaseLayout | None, remov
 def package_maker(facts: StageFacts, path: str, before: int, main_config_only: bool = False) -> Origin | None:
     """The earlier install that most likely made path: the package that owns it in Debian's
     Contents, else a package whose name the path's folder carries (/etc/nginx, nginx)."""
-    installed = {name: origin for name, origin in facts.packages.items()
-                 if origin.layer < before and not SYSTEM_MANAGERS.isdisjoint(origin.text.split())}
-    if not installed:
-        return None
     layout = facts.layout
     component = _component(path)
     if component is None or (layout is not None and layout.known_to_hold(path)):
+        return None   # checked first: it is cheap, and most paths a RUN writes (/tmp, /app) stop here
+    # an origin's text is resolved lazily (its span mapping is costly): only for paths that may be a package's
+    installed = {name: origin for name, origin in facts.packages.items()
+                 if origin.layer < before and not SYSTEM_MANAGERS.isdisjoint(origin.text.split())}
+    if not installed:
         return None
     owner = _debian_owner(layout, path)
     if owner is not None:   # Debian ships the file: the install that named it, or one of its dependencies
