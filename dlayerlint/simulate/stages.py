@@ -61,6 +61,8 @@ class Replayer:
         """The stage replayed with its ancestors (memoised). The stages it
         may `COPY --from` are replayed first, lowest first, so a long chain of
         them never nests Python calls (each needs only memoised ones)."""
+        if index in self._runs:   # COPY --from asks for a stage run() already replayed: not its ancestry again
+            return self._runs[index]
         for needed in self._copied_from(index):
             self._memoised(needed)
         return self._memoised(index)
