@@ -96,6 +96,10 @@ def test_continuation_indent_and_inner_comments_are_kept():
     ("ENV A=1 B=/opt\n", "( export A=1 && export B=/opt && rm /x )", True),
     ("ENV A 1\n", "( export A=1 && rm /x )", True),
     ("ENV P=$PATH:/x\n", "( export P=$PATH:/x && rm /x )", False),
+    # BuildKit's value, quoted for the shell: quotes, blanks and escapes read alike
+    ("ENV A=\"x y\" B='$NOT' C=a\\ b\n", "( export A='x y' && export B='$NOT' && export C='a b' && rm /x )", True),
+    ("ENV NAME some value\n", "( export NAME='some value' && rm /x )", True),
+    ("ENV P=\"/opt/bin:$PATH\"\n", "( export P=\"/opt/bin:$PATH\" && rm /x )", False),
     ("WORKDIR /srv\n", "( mkdir -p /srv && cd /srv && rm /x )", True),
     ("LABEL a=b\n", "rm /x", True),
 ])

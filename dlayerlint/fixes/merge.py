@@ -3,8 +3,9 @@ made it, with every instruction between them, so the bytes never reach a layer.
 
 The merged RUN takes the first RUN's place. What lies between the RUNs moves
 and what it changes for the later RUNs is carried into their part:
-- ENV: stays below, carried as `export NAME=value` (unsafe unless the values
-  are plain words, which BuildKit and the shell read alike);
+- ENV: stays below, carried as `export NAME=value`: the value BuildKit sets,
+  quoted, when it reads no variable; else as written for the shell to
+  expand (unsafe: the shell may read it differently);
 - WORKDIR: stays below, carried as `mkdir -p DIR && cd DIR` (plain paths only;
   unsafe after a USER, since mkdir then runs as that user);
 - ARG: moves above the merged RUN (unsafe: the earlier commands now see it);
@@ -21,6 +22,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from ..core.results import Finding, Fix
+from ..dockerfile.expand import parse_assignments, split_words
 from ..dockerfile.model import Dockerfile, Instruction
 from .source import (PLAIN, SHELL_COMMENT, NoFix, body_text, comment_lines, continuation_indent, flags_text, joiner,
                      parsed_cleanly, posix_shell_stage, source_lines)
@@ -34,7 +36,8 @@ BLOCKERS = {"USER": "runs the later RUN as another user", "SHELL": "changes the 
             "FROM": "starts another stage"}
 LEAKS_STATE = re.compile(r";|\|\||(?<![&>])&(?![&>])|\n|(?:^|[\s;&|(])(?:cd|export|set|unset|umask|source|\.|"
                          r"pushd|popd|shopt|alias|exit|[A-Za-z_][A-Za-z0-9_]*=)(?:\s|$)")
-ENV_PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\S*)")
+# an ENV value read with no variable known: None when it reads one
+NO_VARIABLES: dict[str, str | None] = {}
 SH_C = (("sh", "-c"), ("/bin/sh", "-c"))
 
 
@@ -103,20 +106,23 @@ class _Merge:
         self.parts.append(f"( {' && '.join(self.carried)} && {part} )" if self.carried else part)
 
     def _env(self, env: Instruction) -> None:
-        words = env.arguments.split()
-        pairs = [ENV_PAIR.fullmatch(word) for word in words]
-        if not words or not all(pairs):
-            if len(words) == 2 and PLAIN.match(words[1]):    # the old `ENV NAME value` form
-                pairs = [ENV_PAIR.fullmatch(f"{words[0]}={words[1]}")]
-            else:
-                raise NoFix(f"ENV on line {env.line} cannot be carried into the merged RUN as written")
-        for pair in pairs:
-            assert pair is not None
-            name, value = pair.groups()
-            self.carried.append(f"export {name}={value}")
-            if value and not PLAIN.match(value):
-                self.unsafe.append(f"the shell may read {name}={value} (ENV of line {env.line}) "
-                                   "differently from the builder")
+        """Carry an ENV as `export`s: a value with no variable in it is exactly what BuildKit
+        sets, quoted for the shell (safe); one that reads variables is left for the shell to
+        expand, which may read it differently (unsafe)."""
+        escape = self.dockerfile.escape
+        values = parse_assignments(env.arguments, escape, NO_VARIABLES)
+        words = split_words(env.arguments, escape)
+        legacy = bool(words) and "=" not in words[0]
+        if not values or (legacy and values[0][1] is None):
+            raise NoFix(f"ENV on line {env.line} cannot be carried into the merged RUN as written")
+        raw = [] if legacy else [word.partition("=")[2] for word in words]
+        for position, (name, value) in enumerate(values):
+            if value is not None:
+                self.carried.append(f"export {name}={shlex.quote(value)}")
+                continue
+            self.carried.append(f"export {name}={raw[position]}")
+            self.unsafe.append(f"the shell may read {name}={raw[position]} (ENV of line {env.line}) "
+                               "differently from the builder")
         self.carried_what.append(f"ENV of line {env.line} as `export`")
 
     def _workdir(self, workdir: Instruction) -> None:
