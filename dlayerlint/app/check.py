@@ -11,26 +11,27 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..lint import UnknownTarget, lint
 from ..core.rule import SEVERITIES
 from ..config import (FAIL_LEVELS, Config, ConfigError, PluginRef, SeverityOverride, Switch, settings_for,
                       size_limit)
 from ..simulate.context.build import BuildContext, ContextCache
 from ..simulate.context.discover import ContextFinder, FoundContext, text_sources
 from ..simulate.context.dockerignore import PatternError
-from ..simulate.analysis import Analysis
 from . import fix as fix_command
 from .inputs import MAX_DOCKERFILE_BYTES, STDIN, UsageError, decode, expand, read_dockerfile
-from ..rules.plugins import PluginError
 from ..report import FORMATS, FileResult, formatter
 from ..report.text import error_lines
 from ..core.sizes import describe, human
 from . import terminal
+
+if TYPE_CHECKING:
+    from ..simulate.analysis import Analysis
+    from .result_cache import ResultCache
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_CODES = """exit codes:
@@ -40,6 +41,8 @@ EXIT_CODES = """exit codes:
      parsed (2 wins over 1; the other files are still linted and reported)"""
 
 CLI = "command line"   # the source named in errors about flags
+
+CACHE_DIR_ENV = "DLAYERLINT_CACHE_DIR"   # the result cache's folder; setting it turns the cache on
 
 # below this many files a worker pool costs more than it saves
 POOL_THRESHOLD = 16
@@ -62,6 +65,7 @@ class Outcome:
     findings: int = 0
     errors: tuple[str, ...] = ()   # the file's read and parse errors, as the text format prints them
     unplaced: bool = False         # not a file (no such file): stderr's, not a quickfix entry
+    stored: bool = False           # just written to the result cache (the run then bounds its size)
 
 
 def _build_arg(text: str) -> tuple[str, str]:
@@ -147,6 +151,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     files.add_argument("--config", metavar="FILE", help="use this .dlayerlint.yaml or pyproject.toml, no search")
     files.add_argument("--jobs", "-j", type=_jobs, metavar="N",
                        help="worker processes for many files (default: one per core; output order is the input order)")
+    reruns = check.add_argument_group("re-runs")
+    reruns.add_argument("--cache", action="store_true",
+                        help="keep each file's result on disk and reuse it while the file, its settings and the "
+                             "context files it reads are unchanged (also on when $DLAYERLINT_CACHE_DIR is set; "
+                             "never with --fix or --diff)")
+    reruns.add_argument("--cache-dir", metavar="DIR",
+                        help="the cache's folder, implies --cache (default: $DLAYERLINT_CACHE_DIR, else "
+                             "$XDG_CACHE_HOME/dlayerlint/results)")
+    reruns.add_argument("--no-cache", action="store_true", help="no cache, whatever the environment says")
     fix_command.add_arguments(check)
     check.set_defaults(handler=run)
 
@@ -204,6 +217,15 @@ def _over_limit(name: str, analysis: Analysis, limit: int | None) -> str | None:
             f"over the max-stranded limit of {human(limit)} ({limit} B)")
 
 
+def _result_cache(args: argparse.Namespace) -> ResultCache | None:
+    """The result cache the flags and $DLAYERLINT_CACHE_DIR ask for; none when a run rewrites files."""
+    folder = args.cache_dir or os.environ.get(CACHE_DIR_ENV)
+    if not (args.cache or folder) or args.no_cache or args.fix or args.diff:
+        return None
+    from .result_cache import ResultCache, default_dir  # pylint: disable=import-outside-toplevel  # only when on
+    return ResultCache(Path(folder) if folder else default_dir())
+
+
 class Linter:
     """Lints the files of one run; Dockerfiles of one folder share its listing."""
 
@@ -213,6 +235,7 @@ class Linter:
         self.contexts = ContextCache()
         self.finder = ContextFinder()   # the project's build files, read once per run
         self._settings_by_folder: dict[Path, Config] = {}
+        self.cache = _result_cache(args)
 
     def _settings(self, path: Path) -> Config:
         # the Dockerfiles of a folder share their settings: searched once (a link: its target's)
@@ -242,31 +265,48 @@ class Linter:
     def lint_text(self, path: Path, text: str) -> Analysis:
         """`text` linted as the file at `path` (its settings and context): for rewrites."""
         config = self._settings(path)
-        return lint(text, config, _context(path, self._found(path, config, text), self.contexts))
+        return _lint(text, config, _context(path, self._found(path, config, text), self.contexts))
 
     def _found(self, path: Path, config: Config, text: str) -> FoundContext:
         # the COPY sources are parsed only when no project file names the Dockerfile
         return self.finder.find(path, lambda: text_sources(text), config.context)
 
-    def check(self, name: str) -> tuple[FileResult, Config | None]:
-        shown = self.args.stdin_filename or name if name == STDIN else name
-        try:
-            path, text = self._source(name)
-            config = self._settings(path)
-            found = self._found(path, config, text)
-            analysis = lint(text, config, _context(path, found, self.contexts))
-        except UsageError as error:
-            return FileResult(shown, error=str(error), error_line=error.line), None
-        except PatternError as error:
-            return FileResult(shown, error=f".dockerignore: {error}"), None
-        except (ConfigError, PluginError, UnknownTarget) as error:
-            return FileResult(shown, error=str(error)), None
-        except RecursionError:
-            return FileResult(shown, error="too deeply nested to analyse"), None
-        return CheckedFile(shown, analysis, found=found), config
+    def _job(self, name: str) -> _Job:
+        """Read the file and find its settings and build context; raises what NOT_LINTED lists."""
+        path, text = self._source(name)
+        config = self._settings(path)
+        found = self._found(path, config, text)
+        return _Job(self._shown(name), path, text, config, found, _context(path, found, self.contexts))
+
+    def _shown(self, name: str) -> str:
+        return self.args.stdin_filename or name if name == STDIN else name
 
     def __call__(self, name: str) -> Outcome:
-        result, config = self.check(name)
+        try:
+            job = self._job(name)
+        except fix_command.NOT_LINTED as error:
+            return self._outcome(name, _not_linted(self._shown(name), error), None)
+        if self.cache is None:
+            return self._outcome(name, *_linted(job, job.context))
+        return self._cached(name, job)
+
+    def _cached(self, name: str, job: _Job) -> Outcome:
+        """The outcome the result cache holds for the job, else linted and stored there."""
+        from .result_cache import RecordingContext, file_key  # pylint: disable=import-outside-toplevel
+        assert self.cache is not None
+        key = file_key(job.shown, job.text, job.config, job.found, job.context, job.path,
+                       (self.args.formats, self.args.layers, self.args.quiet))
+        stored = self.cache.load(key, job.context)
+        if stored is not None:
+            return Outcome(*stored)
+        recording = RecordingContext(job.context) if job.context is not None else None
+        outcome = self._outcome(name, *_linted(job, recording))
+        queries = recording.queries if recording is not None else ()
+        if self.cache.store(key, job.context, queries, [getattr(outcome, f.name) for f in fields(Outcome)]):
+            outcome = replace(outcome, stored=True)
+        return outcome
+
+    def _outcome(self, name: str, result: FileResult, config: Config | None) -> Outcome:
         pieces = {fmt: formatter(fmt).render_file(result, self.args.layers) for fmt in self.args.formats}
         errors = tuple(error_lines(result))
         if result.analysis is None or config is None:
@@ -283,6 +323,43 @@ class Linter:
         return outcome
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A file ready to lint: its name as shown, where it is, its text, settings and context."""
+    shown: str
+    path: Path
+    text: str
+    config: Config
+    found: FoundContext
+    context: BuildContext | None
+
+
+def _linted(job: _Job, context: Any) -> tuple[FileResult, Config | None]:
+    """The job linted over context (its BuildContext, or one recording what the analysis asks)."""
+    try:
+        return CheckedFile(job.shown, _lint(job.text, job.config, context), found=job.found), job.config
+    except fix_command.NOT_LINTED as error:
+        return _not_linted(job.shown, error), None
+
+
+def _lint(text: str, config: Config, context: Any) -> Analysis:
+    """The pipeline, imported at the first analysis: a run whose every result comes from
+    the result cache does not load it."""
+    from ..lint import lint  # pylint: disable=import-outside-toplevel
+    return lint(text, config, context)
+
+
+def _not_linted(shown: str, error: Exception) -> FileResult:
+    """A file that could not be linted, and why."""
+    if isinstance(error, UsageError):
+        return FileResult(shown, error=str(error), error_line=error.line)
+    if isinstance(error, PatternError):
+        return FileResult(shown, error=f".dockerignore: {error}")
+    if isinstance(error, RecursionError):
+        return FileResult(shown, error="too deeply nested to analyse")
+    return FileResult(shown, error=str(error))
+
+
 _WORKER: list[Linter] = []   # the linter of this worker process
 
 
@@ -295,8 +372,15 @@ def _lint_in_worker(names: list[str]) -> list[Outcome]:
 
 
 def _lint_all(args: argparse.Namespace) -> list[Outcome]:
-    jobs = args.jobs or _usable_cores()
     linter = Linter(args)
+    outcomes = _lint_each(args, linter)
+    if linter.cache is not None and any(outcome.stored for outcome in outcomes):
+        linter.cache.prune()   # once a run, here: the workers' entries are written by now
+    return outcomes
+
+
+def _lint_each(args: argparse.Namespace, linter: Linter) -> list[Outcome]:
+    jobs = args.jobs or _usable_cores()
     if jobs <= 1 or len(args.files) < POOL_THRESHOLD:
         return [linter(name) for name in args.files]
     # imported here: it costs ~8 ms that a single-file run should not pay
