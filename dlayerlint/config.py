@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -292,6 +291,7 @@ def _read_file(path: Path, _mtime_ns: int) -> Config:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(source, "(file)", f"cannot read: {error}") from error
     if path.name == PYPROJECT:
+        import tomllib  # pylint: disable=import-outside-toplevel  # ~6 ms that a project without pyproject.toml need not pay
         try:
             data = tomllib.loads(text).get("tool", {}).get("dlayerlint")
         except tomllib.TOMLDecodeError as error:

@@ -7,11 +7,12 @@ file that cannot be read or parsed (the other files are still linted).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from .. import __version__, lsp
-from . import check, completion, docker_install, verify
+from .. import __version__
+from . import check
 from ..core.rule import Rule
 from ..rules.cache_left import size_sources
 from ..rules.catalogue import find_rule
@@ -19,31 +20,46 @@ from .check import EXIT_CLEAN, EXIT_CODES, EXIT_ERROR
 from ..rules.plugins import PluginError, known_rules, load_plugin
 
 
-def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+# the subcommands registered by their own modules, by name: a run imports only the one it
+# runs (`check` need not load verify's tarfile and subprocess, nor the LSP's code)
+_COMMAND_MODULES = {"lsp": "dlayerlint.lsp", "verify": "dlayerlint.app.verify",
+                    "install-docker-plugin": "dlayerlint.app.docker_install",
+                    "completion": "dlayerlint.app.completion"}
+_OWN_COMMANDS = ("check", "rules", "explain")
+
+
+def _parser(command: str | None = None) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    """The parser with every subcommand, or with `command` alone when it is one of ours
+    (completion lists all the others, so it takes them all)."""
+    if command == "completion" or (command not in _OWN_COMMANDS and command not in _COMMAND_MODULES):
+        command = None
     parser = argparse.ArgumentParser(prog="dlayerlint", description="Find Docker image-layer bloat before the build.",
                                      epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"dlayerlint {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    check.register(commands)
-    listing = commands.add_parser("rules", help="list the rules")
-    _plugin_flag(listing)
-    listing.set_defaults(handler=_rules)
-    explain = commands.add_parser("explain", help="describe a rule, with examples")
-    explain.add_argument("rule", metavar="NAME-OR-ID")
-    _plugin_flag(explain)
-    explain.set_defaults(handler=_explain)
+    if command in (None, "check"):
+        check.register(commands)
+    if command in (None, "rules"):
+        listing = commands.add_parser("rules", help="list the rules")
+        _plugin_flag(listing)
+        listing.set_defaults(handler=_rules)
+    if command in (None, "explain"):
+        explain = commands.add_parser("explain", help="describe a rule, with examples")
+        explain.add_argument("rule", metavar="NAME-OR-ID")
+        _plugin_flag(explain)
+        explain.set_defaults(handler=_explain)
     # further subcommands live in their own modules: each adds its parser and handler here
-    lsp.register(commands)
-    verify.register(commands)
-    docker_install.register(commands)
-    completion.register(commands)
+    for name, module in _COMMAND_MODULES.items():
+        if command in (None, name):
+            importlib.import_module(module).register(commands)
     return parser, commands
 
 
 def options_taking_values(command: str) -> frozenset[str]:
     """The option strings of `command` that take a value (the docker plugin must not
     mistake `--exclude vendor` for a build context)."""
-    return frozenset(option for action in completion.actions(_parser()[1].choices[command]) if action.nargs != 0
+    from .completion import actions  # pylint: disable=import-outside-toplevel
+    return frozenset(option for action in actions(_parser(command)[1].choices[command]) if action.nargs != 0
                      for option in action.option_strings)
 
 
@@ -84,8 +100,9 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, commands = _parser()
-    args, unknown = parser.parse_known_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser, commands = _parser(arguments[0] if arguments else None)
+    args, unknown = parser.parse_known_args(arguments)
     if unknown:   # the subcommand's usage, not the top level's (`check --bogus`)
         commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:

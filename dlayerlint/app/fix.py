@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import stat
 import sys
@@ -18,7 +17,7 @@ from ..report.common import terminal_text
 from .inputs import STDIN, UsageError, decode, read_regular
 from ..rules.plugins import PluginError
 from ..core.sizes import describe
-from ..fixes.fixpoint import FixError, Fixed, fix_text
+from ..fixes.plan import FixError, Plan, fix_text
 NOT_LINTED = (UsageError, ConfigError, PluginError, UnknownTarget, PatternError, RecursionError)
 
 
@@ -102,13 +101,14 @@ def _sync_folder(folder: Path) -> None:
 
 def diff_text(name: str, before: str, after: str) -> str:
     """A unified diff of the rewrite, as `git apply` and `patch -p1` read it."""
+    import difflib  # pylint: disable=import-outside-toplevel  # only --diff needs it
     lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                  fromfile=f"a/{name}", tofile=f"b/{name}")
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def fix_file(path: Path, lint: Callable[[str], Analysis], unsafe: bool = False,
-             write: bool = True) -> tuple[str, Fixed]:
+             write: bool = True) -> tuple[str, Plan]:
     """(original text, rewrite) of one file; with `write`, the file is rewritten when it changed."""
     read = read_regular(path)
     text = decode(read[0])

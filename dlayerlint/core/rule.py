@@ -3,17 +3,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .record import Record
 
 SEVERITIES = ("error", "warning", "info")
 # where each built-in rule's full description lives (a stable URI: the rule's file on the main branch)
 RULE_URI = "https://github.com/dlayerlint/dlayerlint/blob/main/rules/{id}.yaml"
 
 
-@dataclass(frozen=True, slots=True)
-class Example:
-    kind: str          # "bad", "good" or "fixed"
-    dockerfile: str
-    context: dict[str, int]   # file name → size, for COPY examples
+class Example(Record):  # pylint: disable=too-few-public-methods  # a value
+    __slots__ = ("kind", "dockerfile", "context")
+
+    def __init__(self, kind: str, dockerfile: str, context: dict[str, int]) -> None:
+        self.kind = kind                # "bad", "good" or "fixed"
+        self.dockerfile = dockerfile
+        self.context = context          # file name → size, for COPY examples
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import IntEnum
+
+from .record import Record
 
 
 class Confidence(IntEnum):
@@ -17,10 +18,12 @@ class Confidence(IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Size:
-    bytes: int
-    confidence: Confidence
+class Size(Record):
+    __slots__ = ("bytes", "confidence")
+
+    def __init__(self, bytes: int, confidence: Confidence) -> None:  # pylint: disable=redefined-builtin
+        self.bytes = bytes
+        self.confidence = confidence
 
     def __add__(self, other: Size) -> Size:
         return Size(self.bytes + other.bytes, max(self.confidence, other.confidence))

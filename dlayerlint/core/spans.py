@@ -4,6 +4,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from .record import Record
+
 
 # The frozen dataclasses built by the million (positions, spans, words) define their own
 # __init__, storing through the slot descriptors: the generated one calls object.__setattr__
@@ -40,15 +42,17 @@ class Span:
 _SET_START, _SET_END = Span.start.__set__, Span.end.__set__  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True, slots=True)
-class TextMap:
+class TextMap(Record):
     """Maps offsets in joined text to file positions.
 
     Each segment is (offset in the joined text, line, column) and covers a run
     of characters that sit contiguously on one physical line.
     """
-    segments: tuple[tuple[int, int, int], ...]
-    length: int
+    __slots__ = ("segments", "length")
+
+    def __init__(self, segments: tuple[tuple[int, int, int], ...], length: int) -> None:
+        self.segments = segments
+        self.length = length
 
     def position(self, offset: int) -> Position:
         offset = 0 if offset < 0 else self.length if offset > self.length else offset

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 Env = Mapping[str, "str | None"]
 
@@ -45,13 +44,15 @@ def _closing_braces(text: str) -> dict[int, int]:
     return closes
 
 
-@dataclass(slots=True)
-class _Span:
+class _Span:  # pylint: disable=too-few-public-methods  # a stack entry
     """A piece of text being expanded: the whole word, or a nested `${X:-word}`'s word."""
-    position: int
-    end: int
-    out: list[str] = field(default_factory=list)
-    quote: str = ""
+    __slots__ = ("position", "end", "out", "quote")
+
+    def __init__(self, position: int, end: int) -> None:
+        self.position = position
+        self.end = end
+        self.out: list[str] = []
+        self.quote = ""
 
 
 class _Expansion:

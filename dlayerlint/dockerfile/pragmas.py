@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass
+from ..core.record import Record
 
 from ..core.rule import Rule
 from ..core.results import Finding
@@ -31,13 +31,16 @@ HADOLINT = re.compile(r"hadolint[ \t]+(?P<kind>global[ \t]+)?ignore[ \t]*=[ \t]*
 MEANT_FOR_US = re.compile(r"dlayerlint\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class Pragma:
-    comment: Comment
-    names: tuple[str, ...]
-    targets: tuple[frozenset[str], ...]   # the rule ids each name stands for (empty: unknown name)
-    lines: tuple[int, int] | None          # covered lines; None: the whole file
-    hadolint: bool                         # hadolint's: its other ids are hadolint's business
+class Pragma(Record):
+    __slots__ = ("comment", "names", "targets", "lines", "hadolint")
+
+    def __init__(self, comment: Comment, names: tuple[str, ...],
+                 targets: tuple[frozenset[str], ...], lines: tuple[int, int] | None, hadolint: bool) -> None:
+        self.comment = comment
+        self.names = names
+        self.targets = targets      # the rule ids each name stands for (empty: unknown name)
+        self.lines = lines          # covered lines; None: the whole file
+        self.hadolint = hadolint    # hadolint's: its other ids are hadolint's business
 
     def covers(self, finding: Finding) -> bool:
         return self.lines is None or self.lines[0] <= finding.span.start.line <= self.lines[1]

@@ -2,7 +2,6 @@
 fingerprint, XML-safe and terminal-safe text."""
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 
@@ -52,6 +51,7 @@ def snippet(analysis: Analysis, finding: Finding) -> str:
 def fingerprints(path: str, analysis: Analysis) -> Iterator[tuple[Finding, str]]:
     """Each finding with a fingerprint that survives line moves and reruns: the
     file, the rule, the paths and the text pointed at (and a count for repeats)."""
+    import hashlib  # pylint: disable=import-outside-toplevel  # ~4 ms that text and JSON runs need not pay
     seen: dict[str, int] = {}
     for finding in analysis.findings:
         key = "\0".join([path, finding.rule.id, snippet(analysis, finding), *sorted(finding.paths)])

@@ -3,17 +3,18 @@ coreutils-style programs read them, so an option's value is never taken for
 a path."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 W = TypeVar("W")
 
 
-@dataclass(slots=True)
 class Arguments(Generic[W]):
-    flags: set[str] = field(default_factory=set)
-    values: dict[str, list[str | None]] = field(default_factory=dict)
-    operands: list[tuple[str | None, W]] = field(default_factory=list)
+    __slots__ = ("flags", "values", "operands")
+
+    def __init__(self) -> None:
+        self.flags: set[str] = set()
+        self.values: dict[str, list[str | None]] = {}
+        self.operands: list[tuple[str | None, W]] = []
 
     def value(self, *names: str) -> str | None:
         for name in names:

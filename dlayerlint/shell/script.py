@@ -6,18 +6,21 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from ..core.record import Record
 from .words import Word
 
 
-@dataclass(frozen=True, slots=True)
-class Redirect:
+class Redirect(Record):  # pylint: disable=too-few-public-methods  # a value
     """A redirection; heredocs have op "<<" and no target."""
+    __slots__ = ("op", "fd", "target", "start", "end")
 
-    op: str
-    fd: str | None
-    target: Word | None
-    start: int
-    end: int
+    def __init__(self, op: str, fd: str | None, target: Word | None,
+                 start: int, end: int) -> None:
+        self.op = op
+        self.fd = fd
+        self.target = target
+        self.start = start
+        self.end = end
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +44,18 @@ class Command(_CommandWords):
     negated: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Script:
+class Script(Record):  # pylint: disable=too-few-public-methods  # a value
     """All simple commands of a body in execution order, plus parse errors.
     A body beyond the parse limits below has no commands and says why."""
+    __slots__ = ("commands", "errors", "sets_errexit", "not_parsed")
 
-    commands: tuple[Command, ...]
-    errors: tuple[tuple[int, int], ...]
-    sets_errexit: bool
-    not_parsed: str | None = None
+    def __init__(self, commands: tuple[Command, ...], errors: tuple[tuple[int, int], ...], sets_errexit: bool,
+                 not_parsed: str | None = None) -> None:
+        self.commands = commands
+        self.errors = errors
+        self.sets_errexit = sets_errexit
+        self.not_parsed = not_parsed
+
 _ASCII_ONLY = bytes(range(128)) + b":" * 128  # ":" is a plain word character
 
 

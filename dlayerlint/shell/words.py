@@ -5,21 +5,24 @@ text, so every word is split the same way whatever tree-sitter made of it."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from ..core.record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(Record):  # pylint: disable=too-few-public-methods  # a value
     """One piece of a word: literal text or the raw source of an expansion.
 
     kind is "text", "param", "command", "arith", "glob" or "tilde".  quoted is
     True when the piece sat inside quotes (expansions in double quotes do not
     split or glob).
     """
+    __slots__ = ("kind", "value", "quoted")
 
-    kind: str
-    value: str
-    quoted: bool
+    def __init__(self, kind: str, value: str, quoted: bool) -> None:
+        self.kind = kind
+        self.value = value
+        self.quoted = quoted
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,19 +87,20 @@ def _param_end(raw: str, i: int) -> int:
     return match.end() if match else i + 1
 
 
-@dataclass(slots=True)
 class WordLexer:
     """Quote removal for one word; expansions arrive as opaque ranges."""
+    __slots__ = ("raw", "opaque", "assign", "parts", "buf", "buf_quoted", "dquote", "scanned")
 
-    raw: str
-    opaque: dict[int, tuple[int, str]]  # offset in raw -> (end, kind)
-    assign: bool  # tilde also expands after "=" and ":"
-    parts: list[Part] = field(default_factory=list)
-    buf: list[str] = field(default_factory=list)  # text not yet made a Part
-    buf_quoted: bool = False
-    dquote: bool = False
-    # the last bracket scan: from `scanned[0]`, the first stop is at `scanned[1]`
-    scanned: tuple[int, int] = (1, 0)
+    def __init__(self, raw: str, opaque: dict[int, tuple[int, str]], assign: bool) -> None:
+        self.raw = raw
+        self.opaque = opaque    # offset in raw -> (end, kind)
+        self.assign = assign    # tilde also expands after "=" and ":"
+        self.parts: list[Part] = []
+        self.buf: list[str] = []    # text not yet made a Part
+        self.buf_quoted = False
+        self.dquote = False
+        # the last bracket scan: from `scanned[0]`, the first stop is at `scanned[1]`
+        self.scanned = (1, 0)
 
     def run(self) -> tuple[Part, ...]:
         """Split the word into parts."""
