@@ -55,7 +55,7 @@ sys.path.insert(0, str(REPO))
 from dlayerlint.config import Config, Switch  # noqa: E402
 from dlayerlint.dockerfile.parser import parse  # noqa: E402
 from dlayerlint.lint import lint  # noqa: E402
-from dlayerlint.fixes.fixpoint import fix_text  # noqa: E402
+from dlayerlint.fixes.plan import fix_text  # noqa: E402
 from dlayerlint.app.inputs import UsageError, read_dockerfile  # noqa: E402
 from dlayerlint.simulate.context.build import BuildContext  # noqa: E402
 from dlayerlint.simulate.context.discover import context_sources  # noqa: E402

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from dlayerlint.app.fix import fix_file
-from dlayerlint.fixes.fixpoint import FixError, fix_text
+from dlayerlint.fixes.plan import FixError, fix_text
 from dlayerlint.lint import analyze
 
 KILLS = 200

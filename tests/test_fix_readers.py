@@ -4,7 +4,7 @@ one the replay resolved (WORKDIR-relative COPY gets its --chown fix)."""
 from __future__ import annotations
 
 from dlayerlint.core.results import Finding
-from dlayerlint.fixes.fixpoint import fix_text
+from dlayerlint.fixes.plan import fix_text
 from dlayerlint.lint import analyze
 from dlayerlint.simulate.context.build import BuildContext
 
@@ -58,4 +58,4 @@ def test_diff_says_the_predicted_bytes_before_and_after(tmp_path):
     ran = subprocess.run([sys.executable, "-m", "dlayerlint", "check", "--diff", "Dockerfile"], cwd=tmp_path,
                          capture_output=True, text=True, check=False)
     assert ran.returncode == 1 and ran.stdout.startswith("--- a/Dockerfile")
-    assert "Dockerfile: stranded bytes predicted 4.0 MiB before the rewrite, 0 B after" in ran.stderr
+    assert "Dockerfile: plan of 1 fix: stranded bytes predicted 4.0 MiB before the rewrite, 0 B after" in ran.stderr

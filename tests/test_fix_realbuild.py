@@ -25,7 +25,7 @@ import pytest
 
 from dlayerlint.lint import analyze
 from dlayerlint.simulate.context.build import BuildContext
-from dlayerlint.fixes.fixpoint import fix_text
+from dlayerlint.fixes.plan import fix_text
 from dlayerlint.app.verify import RUNTIME_MOUNTS, Image, differences, measure
 
 REPO = Path(__file__).resolve().parents[1]

@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 
 from dlayerlint.lint import analyze
 from dlayerlint.fixes import apply_fixes
-from dlayerlint.fixes.fixpoint import fix_text
+from dlayerlint.fixes.plan import fix_text
 from dlayerlint.core.sizes import Confidence
 
 EXAMPLES = int(os.environ.get("DLAYERLINT_FUZZ_EXAMPLES", "0") or 0)

@@ -109,16 +109,34 @@ def diff_text(name: str, before: str, after: str) -> str:
 
 def fix_file(path: Path, lint: Callable[[str], Analysis], unsafe: bool = False,
              write: bool = True) -> tuple[str, Plan]:
-    """(original text, rewrite) of one file; with `write`, the file is rewritten when it changed."""
+    """(original text, its plan) of one file; with `write`, the file is rewritten when it
+    changed, and without, the plan also says what --unsafe-fixes would add."""
     read = read_regular(path)
     text = decode(read[0])
-    fixed = fix_text(text, lint, unsafe)
+    fixed = fix_text(text, lint, unsafe, preview_unsafe=not write and not unsafe)
     if write and fixed.text != text:
         try:
             write_atomically(path, fixed.text.encode("utf-8"), read)
         except OSError as error:
             raise FixError(f"cannot write: {error.strerror or error}") from error
     return text, fixed
+
+
+def _count(fixes: list, what: str) -> str:
+    return f"{len(fixes)} {what}fix{'es' if len(fixes) != 1 else ''}"
+
+
+def plan_lines(plan: Plan, changed: bool) -> list[str]:
+    """What --diff says of the plan: its fixes and the stranded bytes before and after,
+    and what --unsafe-fixes would add."""
+    lines = []
+    if changed and plan.before is not None and plan.after is not None:
+        lines.append(f"plan of {_count(plan.applied, '')}: stranded bytes predicted {describe(plan.before)} "
+                     f"before the rewrite, {describe(plan.after)} after")
+    if plan.unsafe_rest and plan.after_unsafe is not None:
+        lines.append(f"--unsafe-fixes would add {_count(plan.unsafe_rest, 'unsafe ')}, "
+                     f"leaving {describe(plan.after_unsafe)}")
+    return lines
 
 
 def add_arguments(check: argparse.ArgumentParser) -> None:
@@ -156,9 +174,8 @@ def run(args: argparse.Namespace, lint_text: Callable[[Path, str], Analysis]) ->
         changed |= fixed.text != text
         if args.diff:
             sys.stdout.write(diff_text(name, text, fixed.text))
-            if fixed.text != text and fixed.before is not None and fixed.after is not None:
-                print(terminal_text(f"{name}: stranded bytes predicted {describe(fixed.before)} before the rewrite, "
-                                    f"{describe(fixed.after)} after"), file=sys.stderr)
+            for line in plan_lines(fixed, fixed.text != text):
+                print(terminal_text(f"{name}: {line}"), file=sys.stderr)
         elif fixed.applied:
             count = len(fixed.applied)
             print(terminal_text(f"{name}: applied {count} fix{'es' if count != 1 else ''}"), file=sys.stderr)

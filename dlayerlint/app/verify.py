@@ -29,7 +29,7 @@ from pathlib import Path
 from ..lint import UnknownTarget, analyze
 from ..simulate.context.build import BuildContext
 from ..simulate.context.dockerignore import PatternError
-from ..fixes.fixpoint import fix_text
+from ..fixes.plan import fix_text
 from .inputs import UsageError, read_dockerfile
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2

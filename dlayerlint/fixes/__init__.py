@@ -12,7 +12,8 @@ filesystem stays the same; `manual` fixes are shown, never applied.
 - secret.py: RUN --mount=type=secret instead of COPY then rm (DLL108, manual)
 - recommends.py: --no-install-recommends after `apt-get install` (DLL110, unsafe)
 - archive.py: remove an unpacked archive in the RUN that unpacks it (DLL109)
-- edit.py: applying fixes to the text; fixpoint.py: lint-then-fix to a fixed point
+- edit.py: applying fixes to the text; plan.py: the file's one plan (safe part, then the
+  unsafe rest), lint-then-fix until nothing is left
 """
 from __future__ import annotations
 

@@ -3,6 +3,9 @@ untouched byte, each line's own ending (LF, CRLF, or none at the end), the BOM
 and the final newline."""
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Mapping
+
 from ..core.results import Fix
 
 BOM = "\ufeff"
@@ -21,14 +24,22 @@ def _split(body: str) -> list[tuple[str, str]]:
     return lines
 
 
-def applicable(fixes: list[Fix], text: str) -> list[Fix]:
-    """The fixes one round applies to `text`: in line order, none overlapping
-    one before it, each within the text."""
+def applicable(fixes: Mapping[Fix, int] | list[Fix], text: str) -> list[Fix]:
+    """The fixes one round applies to `text`, in line order: each within the text and
+    overlapping none taken before it. With a mapping of fix to the bytes it removes, the
+    fixes are taken most bytes first, so of two that overlap the better one goes in."""
     count = len(_split(text[len(BOM):] if text.startswith(BOM) else text))
+    value = fixes if isinstance(fixes, Mapping) else {}
+    starts: list[int] = []      # of the fixes taken, in line order (they never overlap)
     taken: list[Fix] = []
-    for fix in sorted(set(fixes), key=lambda f: (f.start_line, f.end_line, f.description)):
-        if (not taken or fix.start_line > taken[-1].end_line) and 1 <= fix.start_line <= fix.end_line <= count:
-            taken.append(fix)
+    for fix in sorted(set(fixes), key=lambda f: (-value.get(f, 0), f.start_line, f.end_line, f.description)):
+        if not 1 <= fix.start_line <= fix.end_line <= count:
+            continue
+        place = bisect_right(starts, fix.end_line)
+        if place and taken[place - 1].end_line >= fix.start_line:
+            continue     # the taken fix that starts last at or before this one's end overlaps it
+        starts.insert(place, fix.start_line)
+        taken.insert(place, fix)
     return taken
 
 
