@@ -32,6 +32,13 @@ def test_lists_are_not_cleaned_before_the_install_that_reads_them():
     assert "line 4 reads it" in fix.description
 
 
+def test_a_later_run_that_names_the_cache_folder_reads_it():
+    text = "FROM node:20\nRUN npm install -g yarn\nRUN ls /root/.npm/_cacache && echo done\nRUN ls /root/.npmrc\n"
+    fix = _cache_finding(text).fix
+    assert (fix.start_line, fix.end_line) == (2, 3) and "line 3 reads it" in fix.description
+    assert fix.replacement.endswith("&& npm cache clean --force")    # after the reader, not before
+
+
 def test_the_rewritten_file_keeps_no_lists_and_no_reader_without_them():
     fixed = fix_text(UPDATE_THEN_INSTALL, analyze, unsafe=True).text
     after = analyze(fixed)

@@ -22,7 +22,7 @@ from ..simulate.knowledge import Cache
 from ..dockerfile.model import Dockerfile, Instruction
 from ..simulate.fs import Origin, Version
 from .merge import merge_runs
-from .source import (PLAIN, NoFix, appended, editable_run, source_lines, uses_buildkit,
+from .source import (PLAIN, NoFix, appended, editable_run, source_lines, stage_of, uses_buildkit,
                      with_flag)
 
 UNSAFE = "unsafe: the cache leaves the image; a later step that reads it would fail"
@@ -50,7 +50,7 @@ def cache_fix(analysis: Analysis, cache: Cache | None, origin: Origin | None) ->
     else:
         clean = cache.clean.replace("${PM_NAME}", posixpath.basename(directory))
         _nothing_older_removed(analysis, run, cache)
-        readers = _later_readers(analysis, run, cache)
+        readers = sorted(set(_later_readers(analysis, run, cache)) | set(_naming(analysis, run, directory)))
         if readers:
             return _merged_with_readers(analysis, run, readers[-1], cache, clean)
         lines = appended(dockerfile, run, clean)
@@ -69,6 +69,15 @@ def _later_readers(analysis: Analysis, run: Instruction, cache: Cache) -> list[i
     until = min(refills, default=len(analysis.dockerfile.instructions))
     return sorted({origin.layer for key, origin in target.facts.reads
                    if key == cache.key and run.index < origin.layer < until})
+
+
+def _naming(analysis: Analysis, run: Instruction, directory: str) -> list[int]:
+    """Later RUNs of the stage that name the cache's folder (`ls /root/.npm`, `cp -r
+    /root/.cache/pip/wheels …`): whatever they do with it, they would not find it cleaned."""
+    stage = stage_of(analysis.dockerfile, run)
+    named = re.compile(rf"(?<![\w./-]){re.escape(directory)}(?![\w.-])")
+    return [i.index for i in stage.instructions
+            if i.index > run.index and i.keyword == "RUN" and named.search(i.arguments)] if stage else []
 
 
 def _merged_with_readers(analysis: Analysis, run: Instruction, last: int, cache: Cache, clean: str) -> Fix:
