@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,6 +50,14 @@ def analyses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+def backdate(folder: Path) -> None:
+    """Files written a minute ago: one changed within the last seconds is not stamped
+    (result_cache.RACY_NS), so the next run would analyse it again."""
+    past = time.time_ns() - 60 * 10**9
+    for path in folder.rglob("*"):
+        os.utime(path, ns=(past, past), follow_symlinks=False)
+
+
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
     folder = tmp_path / "project"
@@ -56,6 +65,7 @@ def project(tmp_path: Path) -> Path:
     (folder / "Dockerfile").write_text(DOCKERFILE)
     (folder / "app.bin").write_bytes(b"\0" * 5000)
     (folder / "conf" / "a.conf").write_text("a = 1\n")
+    backdate(folder)
     return folder
 
 
@@ -150,6 +160,7 @@ def test_an_excluded_source_deep_in_an_ignored_folder_misses(cached: Runs, proje
     (project / "build" / "sub").mkdir(parents=True)
     (project / ".dockerignore").write_text("build\n")
     (project / "Dockerfile").write_text(DOCKERFILE + "COPY build/sub/x /x\n")
+    backdate(project)
     _again(cached, analyses, lambda: (project / "build" / "sub" / "x").write_text("x\n"))
 
 
@@ -162,6 +173,7 @@ def test_an_added_archive_member_misses(cached: Runs, project: Path, analyses: l
                 tar.addfile(info, io.BytesIO(b"abc"))
     archive(["one"])
     (project / "Dockerfile").write_text(DOCKERFILE + "ADD app.tar /opt/\nRUN rm /opt/one\n")
+    backdate(project)
     _again(cached, analyses, lambda: archive(["one", "two"]))
 
 
@@ -186,6 +198,15 @@ def test_a_changed_package_file_misses(cached: Runs, analyses: list[str], tmp_pa
 
 def test_another_version_misses(cached: Runs, analyses: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     _again(cached, analyses, lambda: monkeypatch.setattr(result_cache, "__version__", "99.0"))
+
+
+def test_a_file_changed_in_the_last_seconds_is_not_stored(cached: Runs, project: Path,
+                                                          analyses: list[str]) -> None:
+    # a second change within the clock's granularity could keep its size and mtime
+    (project / "app.bin").write_bytes(b"\1" * 5000)
+    assert cached() == cached() and len(analyses) == 2
+    backdate(project)
+    assert cached() == cached() and len(analyses) == 3
 
 
 def test_a_corrupt_entry_is_a_miss(cached: Runs, tmp_path: Path, analyses: list[str]) -> None:

@@ -294,8 +294,8 @@ class Linter:
         """The outcome the result cache holds for the job, else linted and stored there."""
         from .result_cache import RecordingContext, file_key  # pylint: disable=import-outside-toplevel
         assert self.cache is not None
-        key = file_key(job.shown, job.text, job.config, job.found, job.context, job.path,
-                       (self.args.formats, self.args.layers, self.args.quiet))
+        options = (self.args.formats, self.args.layers, self.args.quiet)
+        key = file_key(job.shown, job.text, job.config, job.found, options)
         stored = self.cache.load(key, job.context)
         if stored is not None:
             return Outcome(*stored)

@@ -2,8 +2,8 @@
 files (CI, a pre-commit hook) costs reading them, not analysing them.
 
 A result is stored under a key over everything it depends on: the Dockerfile's text and
-shown name, its resolved settings, the chosen build context (folder, how it was chosen,
-the `.dockerignore` patterns), the output options, and the installation (dlayerlint's
+shown name, its resolved settings, the chosen build context (folder, how it was chosen),
+the output options, and the installation (dlayerlint's
 version, a stamp of every file of the package: code, rule data and `dlayerlint/data`, the
 shell parser's files, the plugins named). The build context is not listed up front: the
 analysis sees it only through the questions it asks a `BuildContext` (which files a COPY
@@ -36,13 +36,13 @@ from ..config import Config
 from ..core.datafiles import catalogue_dir
 from ..simulate.context.build import BuildContext
 from ..simulate.context.discover import FoundContext
-from ..simulate.context.dockerignore import read_dockerignore
 from ..simulate.context.entries import ContextFile, SourceMatch
 
 CACHE_FORMAT = 1                   # bump when an entry's layout or a key part changes
 MAX_ENTRIES = 20_000
 MAX_BYTES = 256 << 20
 MAX_ENTRY_BYTES = 16 << 20         # a bigger result is not worth a second copy on disk
+RACY_NS = 2_000_000_000            # a file changed this recently is not stamped (coarse file system clocks)
 STALE_TEMPORARY = 3600             # seconds: a temporary file older than this was left by a crash
 SUFFIX = ".entry"
 _CHECKSUM = 16                     # bytes of blake2b over the rest of an entry
@@ -92,24 +92,30 @@ def _file_status(path: str) -> tuple[int, ...] | None:
     return status.st_mode, status.st_size, status.st_mtime_ns, status.st_uid, status.st_gid
 
 
-def _answer(context: BuildContext, query: Query) -> object:
+def _answer(context: BuildContext, query: Query) -> tuple[object, int]:
+    """The context's answer to the query, and the newest mtime_ns of a file it stats (else 0)."""
     kind, source, *excludes = query
     if kind == "excludes":
-        return context.excludes(source)
+        return context.excludes(source), 0
     if kind == "archive":
-        return context.archive_entries(source)
-    matches = context.match(source, excludes)
+        return context.archive_entries(source), 0
     root = os.fspath(context.root)
-    return [(match, None if match.is_dir else _file_status(os.path.join(root, match.source))) for match in matches]
+    answer = [(match, None if match.is_dir else _file_status(os.path.join(root, match.source)))
+              for match in context.match(source, excludes)]
+    return answer, max((status[2] for _, status in answer if status is not None), default=0)
 
 
-def context_stamp(context: BuildContext | None, queries: Iterable[Query]) -> bytes:
-    """A digest of the context's answers to the queries (and of where the context is)."""
+def context_stamp(context: BuildContext | None, queries: Iterable[Query]) -> tuple[bytes, int]:
+    """A digest of the context's answers to the queries (and of where the context is), and
+    the newest mtime_ns among the files it stats."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(repr(None if context is None else os.fspath(context.root)).encode())
+    newest = 0
     for query in queries:
-        digest.update(repr((query, _answer(context, query) if context is not None else None)).encode())
-    return digest.digest()
+        answer, changed = _answer(context, query) if context is not None else (None, 0)
+        digest.update(repr((query, answer)).encode())
+        newest = max(newest, changed)
+    return digest.digest(), newest
 
 
 def _tree_stamp(folder: Path) -> list[tuple[str, int, int]]:
@@ -162,14 +168,12 @@ def plugins_stamp(names: tuple[str, ...]) -> str:
     return repr(parts)
 
 
-def file_key(shown: str, text: str, config: Config, found: FoundContext, context: BuildContext | None,
-             dockerfile: Path, options: object) -> str:
+def file_key(shown: str, text: str, config: Config, found: FoundContext, options: object) -> str:
     """The key of one file's result: its name as shown, its text, resolved settings, chosen
-    context and ignore patterns, the output options, and the installation. The working
-    folder is in it too: messages name the context's absolute path."""
-    ignored = read_dockerignore(context.root, dockerfile) if context is not None else None
-    parts = (shown, os.getcwd(), config, found, ignored, options,
-             plugins_stamp(tuple(plugin.name for plugin in config.plugins)))
+    context, the output options, and the installation. The working folder is in it too:
+    messages name the context's absolute path. (The `.dockerignore` patterns are not: the
+    analysis sees them only in the context's answers, which the entry's stamp checks.)"""
+    parts = (shown, os.getcwd(), config, found, options, plugins_stamp(tuple(plugin.name for plugin in config.plugins)))
     digest = hashlib.blake2b(installation_stamp(), digest_size=20)
     digest.update(repr(parts).encode())
     digest.update(text.encode("utf-8", "surrogatepass"))
@@ -193,7 +197,7 @@ class ResultCache:
             if hashlib.blake2b(data[_CHECKSUM:], digest_size=_CHECKSUM).digest() != data[:_CHECKSUM]:
                 return None
             version, stored_key, queries, stamp, value = marshal.loads(data[_CHECKSUM:])
-            if version != CACHE_FORMAT or stored_key != key or context_stamp(context, queries) != stamp:
+            if version != CACHE_FORMAT or stored_key != key or context_stamp(context, queries)[0] != stamp:
                 return None
             os.utime(path)   # recently used: the last to be evicted
         except (OSError, EOFError, ValueError, TypeError):
@@ -201,10 +205,15 @@ class ResultCache:
         return value
 
     def store(self, key: str, context: BuildContext | None, queries: Iterable[Query], value: Any) -> bool:
-        """Write the entry whole; False when it is too big or cannot be written (a cache
-        that cannot be written only makes runs slower)."""
+        """Write the entry whole; False when it is too big, when a file it stamps changed
+        too recently (within the clock's granularity it could change again with the same
+        mtime and size, as git's racy entries) or when it cannot be written (a cache that
+        cannot be written only makes runs slower)."""
         queries = list(queries)
-        payload = marshal.dumps((CACHE_FORMAT, key, queries, context_stamp(context, queries), value))
+        stamp, newest = context_stamp(context, queries)
+        if newest > time.time_ns() - RACY_NS:
+            return False
+        payload = marshal.dumps((CACHE_FORMAT, key, queries, stamp, value))
         if len(payload) > MAX_ENTRY_BYTES:
             return False
         path = self._path(key)
