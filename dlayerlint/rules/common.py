@@ -18,8 +18,13 @@ def display_path(path: str) -> str:
 
 def list_paths(paths: Iterable[str]) -> str:
     unique = sorted({display_path(p) for p in paths})
-    shown = ", ".join(unique[:MAX_PATHS])
-    more = len(unique) - MAX_PATHS
+    return counted_paths(unique, len(unique))
+
+
+def counted_paths(first: list[str], count: int) -> str:
+    """The first MAX_PATHS of `count` sorted distinct paths, and how many more."""
+    shown = ", ".join(first[:MAX_PATHS])
+    more = count - MAX_PATHS
     return f"{shown} and {more} more" if more > 0 else shown
 
 
@@ -28,12 +33,17 @@ def lines_phrase(lines: Iterable[int]) -> str:
     'lines 3, 5, … and 900 (120 lines)': a message naming every line of a
     file-wide chmod -R grows with the file, and there is one per layer."""
     unique = sorted(set(lines))
-    if len(unique) == 1:
-        return f"line {unique[0]}"
-    if len(unique) > MAX_LINES:
-        shown = ", ".join(map(str, unique[:MAX_LINES - 1]))
-        return f"lines {shown}, … and {unique[-1]} ({len(unique)} lines)"
-    return "lines " + ", ".join(map(str, unique[:-1])) + f" and {unique[-1]}"
+    return counted_lines(unique[:MAX_LINES - 1], unique[-1], len(unique))
+
+
+def counted_lines(first: list[int], last: int, count: int) -> str:
+    """lines_phrase from the first MAX_LINES - 1 of `count` sorted distinct lines and the last."""
+    if count == 1:
+        return f"line {last}"
+    if count > MAX_LINES:
+        shown = ", ".join(map(str, first[:MAX_LINES - 1]))
+        return f"lines {shown}, … and {last} ({count} lines)"
+    return "lines " + ", ".join(map(str, first[:count - 1])) + f" and {last}"
 
 
 def layers_phrase(lines: Iterable[int]) -> str:

@@ -15,10 +15,12 @@ from ..core.results import Finding, Related
 from .catalogue import rules
 from ..simulate.effects.apt_layer import DATABASES, PURGE
 from ..simulate.fs import Event, Version
+from ..simulate.sweeps import Summary, SweepEvent
 from ..simulate.knowledge import Cache
 from ..dockerfile.model import Instruction
 from ..core.sizes import ZERO, total
-from .common import amount, display_path, layers_phrase, lines_phrase, list_paths
+from .common import (amount, counted_lines, counted_paths, display_path, layers_phrase, lines_phrase,
+                     list_paths)
 
 METADATA_COMMANDS = frozenset({"chmod", "chown", "chgrp", "setfacl"})
 MAX_COPIES = 8   # copy-ups of one version a finding lists
@@ -84,6 +86,31 @@ def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Anal
                    certainty="likely" if any(LIKELY in m.tags for m in made) else "certain")
 
 
+def _swept_finding(event: Event, summary: Summary, instructions: list[Instruction]) -> Finding:
+    """DLL102 for the copies a lazily swept folder's previous sweep made (simulate/sweeps.py):
+    from the running totals, the same capped lists; the 'copied again' lines are the sweeps'."""
+    unlisted = summary.max_copies - len(summary.copied)
+    copies = lines_phrase(origin.span.start.line for origin in summary.copied)
+    fields = {
+        "command": event.origin.text,
+        "paths": counted_paths([display_path(p) for p in summary.paths], summary.count),
+        "made_on": counted_lines([line for line, _, _ in summary.made], summary.last_made_line,
+                                 summary.made_line_count),
+        "copies": f" and copied again on {copies}{f' (and {unlisted} earlier copies)' if unlisted > 0 else ''}",
+        "bytes": amount(summary.size),
+        "layers": layers_phrase([instructions[summary.layer].line]),
+        "what": "a cache",
+    }
+    rule = rules()["DLL102"]
+    related = [Related(origin.span, f"{display_path(path)} made here") for _, origin, path in summary.made]
+    if summary.made_line_count > len(related):
+        related.append(Related(related[-1].span,
+                               f"and {summary.made_line_count - len(related)} more places not listed"))
+    return Finding(rule=rule, span=event.origin.span, message=rule.message.format(**fields),
+                   paths=[display_path(p) for p in summary.paths], wasted=summary.size, related=related,
+                   layers=tuple(sorted({*summary.made_layers, event.origin.layer})), certainty="certain")
+
+
 def _related(made: list[Version], chains: list[list[Version]], lines: dict[int, int]) -> list[Related]:
     """The 'made here' entries, then each version's 'copied again here' ones (`chains`,
     one copy per line): the first MAX_LISTED, then one entry counting the rest (a chmod -R
@@ -139,6 +166,10 @@ def check(analysis: Analysis) -> Iterator[Finding]:
     instructions = analysis.dockerfile.instructions
     for event in analysis.target.fs.events:
         if event.action == PURGE:   # DLL107 charges what apt's removals strand (purged_later.py)
+            continue
+        if isinstance(event, SweepEvent):
+            if event.summary is not None and event.summary.size != ZERO:
+                yield _swept_finding(event, event.summary, instructions)
             continue
         by_rule: dict[str, list[Version]] = {}
         for version in event.stranded:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .context.build import BuildContext
 from ..dockerfile.model import Dockerfile, ParseError
 from .layers import Layer, StageRun
-from ..core.sizes import UNKNOWN, Confidence, Size, total
+from ..core.sizes import UNKNOWN, ZERO, Confidence, Size, total
 from .knowledge import Knowledge
 from ..core.results import Finding
 
@@ -46,11 +46,16 @@ class Analysis:
 def layer_reports(run: StageRun) -> list[LayerReport]:
     reports = []
     estimates = run.facts.apt.estimates if run.facts.apt is not None else {}
+    fs = run.fs
+    live = fs.swept_live() if fs.groups else {}
     for layer in run.layers:
-        versions = [v for v in run.fs.layer_versions.get(layer.index, []) if not v.dropped]
+        versions = [v for v in fs.layer_versions.get(layer.index, []) if not v.dropped]
         added = total(v.size for v in versions)
-        if layer.unknown or run.fs.base_touched.get(layer.index):
+        if fs.groups:   # lazy copies of swept folders (sweeps.py)
+            added = total([added, fs.swept_added.get(layer.index, ZERO), live.get(layer.index, ZERO)])
+        if layer.unknown or fs.base_touched.get(layer.index):
             added = added + UNKNOWN
         stranded = total(v.size for v in versions if v.stranded_by is not None)
+        stranded = stranded + fs.swept_stranded.get(layer.index, ZERO)
         reports.append(LayerReport(layer, added, stranded, estimates.get(layer.index, "")))
     return reports

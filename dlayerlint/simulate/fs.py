@@ -22,132 +22,13 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..core.spans import Span
-from ..core.sizes import UNKNOWN, Confidence, Size
+from ..core.sizes import UNKNOWN, ZERO, Confidence, Size
+from .sweeps import LAZY_AFTER, SweepGroup
+from .versions import BLOB, Event, Node, Origin, Version
 
-BLOB = "\0contents"
-
-
-class Origin:
-    """Where an operation comes from: its layer and the words that did it.
-
-    `Origin.later` defers the span and text until a check asks for them:
-    most commands strand nothing, and mapping every command's offsets to
-    lines and columns was a tenth of the replay.
-    """
-    __slots__ = ("layer", "_span", "_text", "_resolve")
-
-    def __init__(self, layer: int, span: Span, text: str) -> None:
-        self.layer = layer
-        self._span: Span | None = span
-        self._text: str | None = text   # the command as written, e.g. "rm /data/one"
-        self._resolve: Callable[[], tuple[Span, str]] | None = None
-
-    @classmethod
-    def later(cls, layer: int, resolve: Callable[[], tuple[Span, str]]) -> Origin:
-        """An origin whose span and text `resolve` gives when first needed."""
-        origin = cls.__new__(cls)
-        origin.layer, origin._span, origin._text, origin._resolve = layer, None, None, resolve
-        return origin
-
-    def _resolved(self) -> tuple[Span, str]:
-        if self._resolve is not None:
-            self._span, self._text = self._resolve()
-            self._resolve = None
-        return self._span, self._text  # type: ignore[return-value]
-
-    @property
-    def span(self) -> Span:
-        return self._resolved()[0]
-
-    @property
-    def text(self) -> str:
-        return self._resolved()[1]
-
-    def _key(self) -> tuple[int, Span, str]:
-        return self.layer, self.span, self.text
-
-    def __eq__(self, other: object) -> bool:
-        return self is other or (isinstance(other, Origin) and self._key() == other._key())
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return f"Origin(layer={self.layer!r}, span={self.span!r}, text={self.text!r})"
-
-
-@dataclass(eq=False, slots=True)
-class Version:
-    path: str
-    size: Size
-    origin: Origin
-    tags: frozenset[str] = frozenset()
-    stranded_by: Event | None = None
-    dropped: bool = False               # removed within its own layer: never shipped
-    # set by `follows`, so a file rewritten in every layer costs O(1) per copy
-    previous: Version | None = field(default=None, init=False)   # the version this one copied up
-    copies: int = field(default=0, init=False)                   # copy-ups since the bytes were made
-    _first: Version | None = field(default=None, init=False, repr=False)
-
-    @property
-    def layer(self) -> int:
-        return self.origin.layer
-
-    @property
-    def first(self) -> Version:
-        """The version that first created these bytes (through copy-ups)."""
-        return self if self._first is None else self._first
-
-    def follows(self, previous: Version | None) -> Version:
-        """This version is a copy-up of previous (None: new bytes)."""
-        self.previous = previous
-        self.copies = 0 if previous is None else previous.copies + 1
-        self._first = None if previous is None else previous.first
-        return self
-
-
-@dataclass(eq=False, slots=True)
-class Event:
-    """An operation that stranded bytes of earlier layers."""
-    action: str        # "remove", "move", "modify", "overwrite"
-    origin: Origin
-    stranded: list[Version] = field(default_factory=list)
-
-
-@dataclass(eq=False, slots=True)
-class Node:
-    name: str
-    parent: Node | None
-    children: dict[str, Node] | None = None   # None for files
-    version: Version | None = None
-    from_base: bool = False   # may hold base-image content we cannot see
-
-    @property
-    def is_dir(self) -> bool:
-        return self.children is not None
-
-    @property
-    def path(self) -> str:
-        parts = []
-        node: Node | None = self
-        while node is not None and node.parent is not None:
-            parts.append(node.name)
-            node = node.parent
-        return "/" + "/".join(reversed(parts))
-
-    def walk(self):
-        """This node and everything beneath, iteratively (deep trees are fine)."""
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            yield node
-            if node.children:
-                stack.extend(node.children.values())
+__all__ = ["BLOB", "Event", "Node", "Origin", "SymbolicFS", "Version", "has_glob", "is_blob"]
 
 
 @lru_cache(maxsize=1024)
@@ -168,8 +49,10 @@ UNNAMED_CONTENTS = frozenset({"copied", "clone", "likely"})   # blob tags of fil
 
 
 def _stands_for_any(node: Node) -> bool:
+    if not is_blob(node.name):   # first: a lazily swept file keeps its copy lazy
+        return False
     version = node.version
-    return version is not None and is_blob(node.name) and not UNNAMED_CONTENTS.isdisjoint(version.tags)
+    return version is not None and not UNNAMED_CONTENTS.isdisjoint(version.tags)
 
 
 def _matches(name: str, pattern: str) -> bool:
@@ -189,6 +72,12 @@ class SymbolicFS:
         self.layer_versions: dict[int, list[Version]] = {}
         self.base_touched: dict[int, list[str]] = {}   # layer → base paths it copied up
         self.blobs_in: dict[str, list[Version]] = {}   # directory → its BLOBs, newest last
+        # recursive sweeps (sweeps.py): per folder its sweep count and latest layer, the
+        # folders swept lazily, and the bytes their lazy copies add and strand per layer
+        self.sweep_counts: dict[str, tuple[int, int]] = {}
+        self.groups: dict[str, SweepGroup] = {}
+        self.swept_added: dict[int, Size] = {}
+        self.swept_stranded: dict[int, Size] = {}
 
     # -- lookup --------------------------------------------------------------------
 
@@ -247,13 +136,13 @@ class SymbolicFS:
         tags = (maker.tags if isinstance(maker, Version) else frozenset()) | {"likely"}
         if as_dir:
             self.ensure_dir(path, created=True)
-            blob = self._record(Version(posixpath.join(path, f"{BLOB}{origin.layer}"), UNKNOWN, origin, tags))
+            blob = self.record(Version(posixpath.join(path, f"{BLOB}{origin.layer}"), UNKNOWN, origin, tags))
             self._file_node(blob.path).version = blob
             self.blobs_in.setdefault(posixpath.normpath(path), []).append(blob)
             node = self.lookup(path)
         else:
             node = self._file_node(path)
-            node.version = self._record(Version(path, UNKNOWN, origin, tags))
+            node.version = self.record(Version(path, UNKNOWN, origin, tags))
         assert node is not None
         return node
 
@@ -265,6 +154,8 @@ class SymbolicFS:
             assert node.children is not None
             child = node.children.get(part)
             if child is None or child.children is None:
+                if child is not None and child.group is not None:
+                    child.group.detach(child)   # a file replaced by a folder: its group lets it go
                 child = Node(part, node, {}, from_base=not created)
                 node.children[part] = child
             node = child
@@ -280,9 +171,19 @@ class SymbolicFS:
             parent.children[name] = node
         return node
 
-    def _record(self, version: Version) -> Version:
+    def record(self, version: Version) -> Version:
         self.layer_versions.setdefault(version.layer, []).append(version)
+        if self.groups:
+            self._arrived(version.path)
         return version
+
+    def _arrived(self, path: str) -> None:
+        """A version written under lazily swept folders: their next sweep takes it in."""
+        parts = _parts(path)
+        for depth in range(len(parts)):
+            group = self.groups.get("/" + "/".join(parts[:depth]))
+            if group is not None:
+                group.arrivals[path] = None
 
     # -- operations -------------------------------------------------------------------
 
@@ -294,7 +195,7 @@ class SymbolicFS:
             self.remove(node, origin, action)
             node = self._file_node(path)
         self._retire(node, origin, action)
-        node.version = self._record(Version(path, size, origin, tags))
+        node.version = self.record(Version(path, size, origin, tags))
         return node.version
 
     def add_blob(self, directory: str, size: Size, origin: Origin, tags: frozenset[str] = frozenset()) -> None:
@@ -319,14 +220,46 @@ class SymbolicFS:
         if old.layer == origin.layer:
             old.size = old.size + extra
             return old
-        return self._copy_up(node, origin, "modify", old.size + extra)
+        return self.copy_up(node, origin, "modify", old.size + extra)
 
     def modify(self, node: Node, origin: Origin, recursive: bool) -> None:
-        """chmod/chown/touch/sed -i: copy up every file version reached."""
+        """chmod/chown/touch/sed -i: copy up every file version reached (lazily for a folder
+        swept LAZY_AFTER times already: sweeps.py)."""
+        if recursive and node.is_dir:
+            self._sweep(node, origin)
+            return
+        self._modify_eagerly(node, origin, recursive)
+
+    def _sweep(self, node: Node, origin: Origin) -> None:
+        path = node.path
+        group = self.groups.get(path)
+        if group is not None and group.node is node:
+            group.sweep(origin)
+            return
+        layer, count = self.sweep_counts.get(path, (-1, 0))
+        if group is not None:   # the folder was removed and made again since
+            del self.groups[path]
+            count = 0
+        self._modify_eagerly(node, origin, True)
+        count += layer != origin.layer
+        self.sweep_counts[path] = (origin.layer, count)
+        if count >= LAZY_AFTER:
+            self.groups[path] = SweepGroup(self, node, origin.layer)
+
+    def swept_live(self) -> dict[int, Size]:
+        """Per layer, the bytes of lazy copies still live: the latest copies of each group."""
+        live: dict[int, Size] = {}
+        for group in self.groups.values():
+            layer = group.copies_layer
+            if layer is not None:
+                live[layer] = live.get(layer, ZERO) + group.size()
+        return live
+
+    def _modify_eagerly(self, node: Node, origin: Origin, recursive: bool) -> None:
         targets = node.walk() if recursive else iter([node])
         for target in targets:
             if target.version is not None and target.version.layer < origin.layer:
-                self._copy_up(target, origin, "modify", target.version.size)
+                self.copy_up(target, origin, "modify", target.version.size)
             elif target.version is None and (target.from_base and (recursive or not target.is_dir)):
                 self.base_touched.setdefault(origin.layer, []).append(target.path)
 
@@ -370,6 +303,8 @@ class SymbolicFS:
         node.children, node.version = None, blob.version
         if node.version is not None:
             node.version.path = node.path
+            if self.groups:
+                self._arrived(node.path)
         return node
 
     def demote_to_dir(self, path: str, child: str) -> None:
@@ -380,15 +315,17 @@ class SymbolicFS:
         inner = Node(child, node, version=node.version)
         if inner.version is not None:
             inner.version.path = posixpath.join(path, child)
+            if self.groups:
+                self._arrived(inner.version.path)
         node.version, node.children = None, {child: inner}
 
     # -- bookkeeping ---------------------------------------------------------------
 
-    def _copy_up(self, node: Node, origin: Origin, action: str, size: Size) -> Version:
+    def copy_up(self, node: Node, origin: Origin, action: str, size: Size) -> Version:
         old = node.version
         assert old is not None
-        self._strand(old, origin, action)
-        node.version = self._record(Version(old.path, size, origin, old.tags).follows(old))
+        self.strand(old, origin, action)
+        node.version = self.record(Version(old.path, size, origin, old.tags).follows(old))
         return node.version
 
     def _retire(self, node: Node, origin: Origin, action: str) -> None:
@@ -399,9 +336,9 @@ class SymbolicFS:
         if old.layer == origin.layer:
             old.dropped = True
         else:
-            self._strand(old, origin, action)
+            self.strand(old, origin, action)
 
-    def _strand(self, version: Version, origin: Origin, action: str) -> None:
+    def strand(self, version: Version, origin: Origin, action: str) -> None:
         if self.events and self.events[-1].origin == origin and self.events[-1].action == action:
             event = self.events[-1]
         else:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .. import apt
 from ..fs import BLOB, Origin
+from ..versions import DATABASES
 from ...core.sizes import Size, estimated
 
 if TYPE_CHECKING:   # annotations only: the runner imports this module
@@ -28,7 +29,6 @@ PACKAGE_TAG = "package"
 PURGE = "purge"
 """The action of the events apt's removals make: DLL107 (rules/purged_later.py) charges the
 bytes they strand; a chmod -R or chown -R that copies package files up stays DLL102's."""
-DATABASES = "/var/lib/dpkg/status"
 APT_CONF = ("/etc/apt/apt.conf", "/etc/apt/apt.conf.d")
 DEBIAN_FAMILIES = ("debian", "ubuntu")
 _OFF = ("0", "false", "no", "off")
