@@ -100,6 +100,7 @@ def test_continuation_indent_and_inner_comments_are_kept():
     ("ENV A=\"x y\" B='$NOT' C=a\\ b\n", "( export A='x y' && export B='$NOT' && export C='a b' && rm /x )", True),
     ("ENV NAME some value\n", "( export NAME='some value' && rm /x )", True),
     ("ENV P=\"/opt/bin:$PATH\"\n", "( export P=\"/opt/bin:$PATH\" && rm /x )", False),
+    ("ENV PATH $PATH:/opt/bin\n", "( export PATH=\"$PATH:/opt/bin\" && rm /x )", False),
     ("WORKDIR /srv\n", "( mkdir -p /srv && cd /srv && rm /x )", True),
     ("LABEL a=b\n", "rm /x", True),
 ])
@@ -109,6 +110,15 @@ def test_instructions_between_are_carried(between, carried, safe):
     assert fix.safe is safe, fix.description
     assert fix.replacement.split("\n")[1] == "    && " + carried
     assert fix.replacement.endswith("\n" + between.rstrip("\n"))   # the instruction itself moves below
+    assert_removed(text, "DLL101", unsafe=True)
+
+
+def test_copy_between_moves_above_and_is_unsafe():
+    text = "FROM busybox\nWORKDIR /srv\n" + MADE + "# the app\nCOPY --chown=1000:1000 a ./a\nRUN rm /x\n"
+    fix = only(text).fix
+    assert not fix.safe and "COPY of line 5 moves above the merged RUN" in fix.description
+    assert fix.replacement.startswith("# the app\nCOPY --chown=1000:1000 a ./a\nRUN dd")
+    assert fixed(text) == text                      # --fix alone leaves it
     assert_removed(text, "DLL101", unsafe=True)
 
 
@@ -129,7 +139,11 @@ def test_workdir_after_user_is_unsafe():
 
 @pytest.mark.parametrize("middle,reason", [
     ("USER nobody\nRUN rm /x\n", "USER on line 3"),
-    ("COPY a /a\nRUN rm /x\n", "COPY on line 3"),
+    ("COPY --chown=app a /a\nRUN rm /x\n", "COPY on line 3 between the RUNs gives its files to a user by name"),
+    ("ENV A=1\nCOPY a /a\nRUN rm /x\n", "COPY on line 4 between the RUNs would move above the ENV of line 3"),
+    ("RUN mkdir /srv\nCOPY a /srv/a\nRUN rm /x\n", "would move above the RUN on line 3, which uses /srv/a"),
+    ("WORKDIR /srv\nRUN mkdir a\nCOPY a b/\nRUN rm /x\n", "would move above the WORKDIR of line 3"),
+    ("COPY a $D\nRUN rm /x\n", "copies to a place that is not known"),
     ("VOLUME /v\nRUN rm /x\n", "VOLUME on line 3"),
     ("SHELL [\"/bin/bash\", \"-c\"]\nRUN rm /x\n", "SHELL on line 3"),
     ("RUN --network=none rm /x\n", "other flags (--network=none)"),

@@ -10,13 +10,18 @@ and what it changes for the later RUNs is carried into their part:
   unsafe after a USER, since mkdir then runs as that user);
 - ARG: moves above the merged RUN (unsafe: the earlier commands now see it);
 - metadata (LABEL, EXPOSE, CMD ...): moves below;
-- USER, SHELL, VOLUME, COPY, ADD or a new stage: no merge.
+- COPY, ADD: moves above the merged RUN (unsafe: the earlier commands then see
+  what it brings in, and a change to those files re-runs them), unless an ENV
+  or WORKDIR came before it, it gives files to a user by name, its destination
+  is not plain, or a RUN before it names that destination or a folder above it;
+- USER, SHELL, VOLUME or a new stage: no merge.
 Parts are joined with `&&`, so the build still stops at the first failure; a
 part that could leak state into the next ones (`cd`, `export`, `;`, `||`,
 `&` ...) runs in a subshell, whose status is that of the RUN it was.
 """
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -25,19 +30,20 @@ from ..core.results import Finding, Fix
 from ..dockerfile.expand import parse_assignments, split_words
 from ..dockerfile.model import Dockerfile, Instruction
 from .source import (PLAIN, SHELL_COMMENT, NoFix, body_text, comment_lines, continuation_indent, flags_text, joiner,
-                     parsed_cleanly, posix_shell_stage, source_lines)
+                     parsed_cleanly, posix_shell_stage, source_lines, stage_of)
 
 MERGEABLE = frozenset({"DLL101", "DLL102", "DLL104", "DLL106", "DLL107", "DLL111"})
 METADATA = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER",
                       "ONBUILD"})
 BLOCKERS = {"USER": "runs the later RUN as another user", "SHELL": "changes the shell of the later RUN",
             "VOLUME": "makes what later RUNs write there depend on the builder",
-            "COPY": "may bring in what the later RUN uses", "ADD": "may bring in what the later RUN uses",
             "FROM": "starts another stage"}
 LEAKS_STATE = re.compile(r";|\|\||(?<![&>])&(?![&>])|\n|(?:^|[\s;&|(])(?:cd|export|set|unset|umask|source|\.|"
                          r"pushd|popd|shopt|alias|exit|[A-Za-z_][A-Za-z0-9_]*=)(?:\s|$)")
 # an ENV value read with no variable known: None when it reads one
 NO_VARIABLES: dict[str, str | None] = {}
+# the rest of a legacy `ENV PATH $PATH:/opt/bin` that reads the same inside double quotes
+LEGACY_CARRIED = re.compile(r'[^"\\`\n]+')
 SH_C = (("sh", "-c"), ("/bin/sh", "-c"))
 
 
@@ -67,18 +73,25 @@ class _Merge:
     carried: list[str] = field(default_factory=list)  # commands that replay state for later parts
     carried_what: list[str] = field(default_factory=list)
     unsafe: list[str] = field(default_factory=list)
+    runs: list[Instruction] = field(default_factory=list)     # the RUNs taken so far
+    state_from: Instruction | None = None   # the first ENV or WORKDIR taken (they stay below)
 
     def add(self, instruction: Instruction, comments: list[str]) -> None:
         keyword = instruction.keyword
         if keyword == "RUN":
             self.above += comments
             self._run(instruction)
+            self.runs.append(instruction)
         elif keyword == "ARG":
             self.above += comments + source_lines(self.dockerfile, instruction)
             self.unsafe.append(f"ARG of line {instruction.line} moves above the merged RUN, "
                                "whose earlier commands then see it")
+        elif keyword in ("COPY", "ADD"):
+            self._copy_above(instruction, comments)
         elif keyword in ("ENV", "WORKDIR") or keyword in METADATA:
             self.below += comments + source_lines(self.dockerfile, instruction)
+            if keyword in ("ENV", "WORKDIR"):
+                self.state_from = self.state_from or instruction
             if keyword == "ENV":
                 self._env(instruction)
             elif keyword == "WORKDIR":
@@ -105,6 +118,41 @@ class _Merge:
         part = f"( {body} )" if LEAKS_STATE.search(command) else body
         self.parts.append(f"( {' && '.join(self.carried)} && {part} )" if self.carried else part)
 
+    def _copy_above(self, copy: Instruction, comments: list[str]) -> None:
+        """A COPY or ADD between the RUNs moves above the merged RUN, when what it copies
+        to is known and no RUN before it names that place (`mkdir /app` would fail)."""
+        why = f"{copy.keyword} on line {copy.line} between the RUNs"
+        if self.state_from is not None:
+            raise NoFix(f"{why} would move above the {self.state_from.keyword} of line {self.state_from.line}")
+        if any(value and not value.replace(":", "").isdigit() for value in copy.flag_values("chown")):
+            raise NoFix(f"{why} gives its files to a user by name, whom an earlier RUN may create")
+        destination = self._destination(copy)
+        if destination is None:
+            raise NoFix(f"{why} copies to a place that is not known")
+        named = [run for run in self.runs if _names_place(run.arguments, destination)]
+        if named:
+            raise NoFix(f"{why} would move above the RUN on line {named[0].line}, which uses {destination}")
+        self.above += comments + source_lines(self.dockerfile, copy)
+        self.unsafe.append(f"{copy.keyword} of line {copy.line} moves above the merged RUN, whose earlier "
+                           "commands then see what it brings in (and a change to those files re-runs them)")
+
+    def _destination(self, copy: Instruction) -> str | None:
+        """The COPY's absolute destination as written, relative ones joined to the stage's
+        last plain WORKDIR before it; None when it reads a variable or the WORKDIR is not plain."""
+        words = list(copy.exec_form) if copy.exec_form is not None else copy.arguments.split()
+        if copy.heredocs or len(words) < 2 or not PLAIN.match(words[-1]):
+            return None
+        destination = words[-1]
+        if not destination.startswith("/"):
+            stage = stage_of(self.dockerfile, copy)
+            workdirs = [i.arguments.strip() for i in stage.instructions
+                        if i.keyword == "WORKDIR" and i.index < copy.index] if stage else []
+            base = workdirs[-1] if workdirs else "/"
+            if not (base.startswith("/") and PLAIN.match(base)):
+                return None
+            destination = posixpath.join(base, destination)
+        return posixpath.normpath(destination)
+
     def _env(self, env: Instruction) -> None:
         """Carry an ENV as `export`s: a value with no variable in it is exactly what BuildKit
         sets, quoted for the shell (safe); one that reads variables is left for the shell to
@@ -112,10 +160,11 @@ class _Merge:
         escape = self.dockerfile.escape
         values = parse_assignments(env.arguments, escape, NO_VARIABLES)
         words = split_words(env.arguments, escape)
-        legacy = bool(words) and "=" not in words[0]
-        if not values or (legacy and values[0][1] is None):
+        legacy = bool(words) and "=" not in words[0]     # `ENV NAME the rest of the line`
+        rest = env.arguments.strip()[len(words[0]):].strip() if legacy else ""
+        if not values or (legacy and values[0][1] is None and not LEGACY_CARRIED.fullmatch(rest)):
             raise NoFix(f"ENV on line {env.line} cannot be carried into the merged RUN as written")
-        raw = [] if legacy else [word.partition("=")[2] for word in words]
+        raw = [f'"{rest}"'] if legacy else [word.partition("=")[2] for word in words]
         for position, (name, value) in enumerate(values):
             if value is not None:
                 self.carried.append(f"export {name}={shlex.quote(value)}")
@@ -134,6 +183,15 @@ class _Merge:
         if self.user_line is not None:
             self.unsafe.append(f"the WORKDIR of line {workdir.line} is made by `mkdir -p` as the USER of "
                                f"line {self.user_line}, which may not be allowed to")
+
+
+def _names_place(command: str, destination: str) -> bool:
+    """Whether a RUN's text names `destination` or a folder above it (other than /)."""
+    places = []
+    while destination not in ("/", ""):
+        places.append(re.escape(destination))
+        destination = posixpath.dirname(destination)
+    return bool(places) and re.search(rf"(?<![\w.-])(?:{'|'.join(places)})(?![\w.-])", command) is not None
 
 
 def _exec_body(run: Instruction) -> str:
