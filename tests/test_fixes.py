@@ -122,6 +122,13 @@ def test_copy_between_moves_above_and_is_unsafe():
     assert_removed(text, "DLL101", unsafe=True)
 
 
+def test_copy_moves_above_an_env_it_does_not_read_and_a_workdir_when_absolute():
+    text = "FROM busybox\n" + MADE + "ENV A=1\nWORKDIR /srv\nCOPY a /opt/a\nRUN rm /x\n"
+    fix = only(text).fix
+    assert fix.replacement.startswith("COPY a /opt/a\nRUN dd") and fix.replacement.endswith("ENV A=1\nWORKDIR /srv")
+    assert_removed(text, "DLL101", unsafe=True)
+
+
 def test_arg_between_moves_above_and_is_unsafe():
     text = "FROM busybox\n" + MADE + "ARG N=1\nRUN rm /x\n"
     fix = only(text).fix
@@ -140,7 +147,7 @@ def test_workdir_after_user_is_unsafe():
 @pytest.mark.parametrize("middle,reason", [
     ("USER nobody\nRUN rm /x\n", "USER on line 3"),
     ("COPY --chown=app a /a\nRUN rm /x\n", "COPY on line 3 between the RUNs gives its files to a user by name"),
-    ("ENV A=1\nCOPY a /a\nRUN rm /x\n", "COPY on line 4 between the RUNs would move above the ENV of line 3"),
+    ("ENV A=1\nCOPY a /$A\nRUN rm /x\n", "COPY on line 4 between the RUNs would move above the ENV of line 3"),
     ("RUN mkdir /srv\nCOPY a /srv/a\nRUN rm /x\n", "would move above the RUN on line 3, which uses /srv/a"),
     ("WORKDIR /srv\nRUN mkdir a\nCOPY a b/\nRUN rm /x\n", "would move above the WORKDIR of line 3"),
     ("COPY a $D\nRUN rm /x\n", "copies to a place that is not known"),

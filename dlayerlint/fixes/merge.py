@@ -11,9 +11,10 @@ and what it changes for the later RUNs is carried into their part:
 - ARG: moves above the merged RUN (unsafe: the earlier commands now see it);
 - metadata (LABEL, EXPOSE, CMD ...): moves below;
 - COPY, ADD: moves above the merged RUN (unsafe: the earlier commands then see
-  what it brings in, and a change to those files re-runs them), unless an ENV
-  or WORKDIR came before it, it gives files to a user by name, its destination
-  is not plain, or a RUN before it names that destination or a folder above it;
+  what it brings in, and a change to those files re-runs them), unless it
+  reads a variable an ENV before it sets, a WORKDIR before it changes its
+  relative destination, it gives files to a user by name, its destination is
+  not plain, or a RUN before it names that destination or a folder above it;
 - USER, SHELL, VOLUME or a new stage: no merge.
 Parts are joined with `&&`, so the build still stops at the first failure; a
 part that could leak state into the next ones (`cd`, `export`, `;`, `||`,
@@ -74,7 +75,7 @@ class _Merge:
     carried_what: list[str] = field(default_factory=list)
     unsafe: list[str] = field(default_factory=list)
     runs: list[Instruction] = field(default_factory=list)     # the RUNs taken so far
-    state_from: Instruction | None = None   # the first ENV or WORKDIR taken (they stay below)
+    stays_below: list[Instruction] = field(default_factory=list)   # the ENVs and WORKDIRs taken
 
     def add(self, instruction: Instruction, comments: list[str]) -> None:
         keyword = instruction.keyword
@@ -91,7 +92,7 @@ class _Merge:
         elif keyword in ("ENV", "WORKDIR") or keyword in METADATA:
             self.below += comments + source_lines(self.dockerfile, instruction)
             if keyword in ("ENV", "WORKDIR"):
-                self.state_from = self.state_from or instruction
+                self.stays_below.append(instruction)
             if keyword == "ENV":
                 self._env(instruction)
             elif keyword == "WORKDIR":
@@ -122,8 +123,11 @@ class _Merge:
         """A COPY or ADD between the RUNs moves above the merged RUN, when what it copies
         to is known and no RUN before it names that place (`mkdir /app` would fail)."""
         why = f"{copy.keyword} on line {copy.line} between the RUNs"
-        if self.state_from is not None:
-            raise NoFix(f"{why} would move above the {self.state_from.keyword} of line {self.state_from.line}")
+        # the ENV and WORKDIR taken stay below: the COPY must not read what they change
+        moved_over = next((i for i in self.stays_below if (i.keyword == "ENV" and "$" in copy.arguments)
+                           or (i.keyword == "WORKDIR" and not _last_word(copy).startswith("/"))), None)
+        if moved_over is not None:
+            raise NoFix(f"{why} would move above the {moved_over.keyword} of line {moved_over.line}")
         if any(value and not value.replace(":", "").isdigit() for value in copy.flag_values("chown")):
             raise NoFix(f"{why} gives its files to a user by name, whom an earlier RUN may create")
         destination = self._destination(copy)
@@ -139,10 +143,9 @@ class _Merge:
     def _destination(self, copy: Instruction) -> str | None:
         """The COPY's absolute destination as written, relative ones joined to the stage's
         last plain WORKDIR before it; None when it reads a variable or the WORKDIR is not plain."""
-        words = list(copy.exec_form) if copy.exec_form is not None else copy.arguments.split()
-        if copy.heredocs or len(words) < 2 or not PLAIN.match(words[-1]):
+        destination = _last_word(copy)
+        if copy.heredocs or not PLAIN.match(destination):
             return None
-        destination = words[-1]
         if not destination.startswith("/"):
             stage = stage_of(self.dockerfile, copy)
             workdirs = [i.arguments.strip() for i in stage.instructions
@@ -183,6 +186,12 @@ class _Merge:
         if self.user_line is not None:
             self.unsafe.append(f"the WORKDIR of line {workdir.line} is made by `mkdir -p` as the USER of "
                                f"line {self.user_line}, which may not be allowed to")
+
+
+def _last_word(copy: Instruction) -> str:
+    """A COPY's destination as written ("" when it has no source)."""
+    words = list(copy.exec_form) if copy.exec_form is not None else copy.arguments.split()
+    return words[-1] if len(words) >= 2 else ""
 
 
 def _names_place(command: str, destination: str) -> bool:
