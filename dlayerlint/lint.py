@@ -42,7 +42,7 @@ class UnknownTarget(ValueError):
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """An analysis allocates many small acyclic objects; the cyclic collector's
     repeated scans of them made huge files superlinear (10 MiB: over 30 s, 13 s
     without). Its garbage is freed by reference counting; the collector resumes after."""
@@ -59,7 +59,7 @@ def analyze(text: str, context: BuildContext | None = None,
             build_args: Mapping[str, str] | None = None, target: str | None = None,
             extra_checks: Sequence[Check] = ()) -> Analysis:
     """Lint one Dockerfile's text; without a context, COPY sizes are unknown."""
-    with _collector_paused():
+    with collector_paused():
         analysis = _checked(text, context, build_args, target, extra_checks)
         attach_fixes(analysis)
     return analysis
@@ -110,7 +110,7 @@ def lint(text: str, config: Config, context: BuildContext | None = None) -> Anal
     rule name or plugin, UnknownTarget for a missing stage."""
     plugins, known = configured(config.plugins)
     selection = config.selection(known)
-    with _collector_paused():
+    with collector_paused():
         analysis = _checked(text, context, config.build_args, config.target, [guarded(p) for p in plugins])
         apply_pragmas(analysis, known, bool(config.report_unused_pragmas))
         _select(analysis, selection)

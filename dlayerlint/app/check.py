@@ -24,6 +24,7 @@ from ..simulate.context.discover import ContextFinder, FoundContext, text_source
 from ..simulate.context.dockerignore import PatternError
 from . import fix as fix_command
 from .inputs import MAX_DOCKERFILE_BYTES, STDIN, UsageError, decode, expand, read_dockerfile
+from ..lint import collector_paused
 from ..report import FORMATS, FileResult, formatter
 from ..report.text import error_lines
 from ..core.sizes import describe, human
@@ -307,7 +308,8 @@ class Linter:
         return outcome
 
     def _outcome(self, name: str, result: FileResult, config: Config | None) -> Outcome:
-        pieces = {fmt: formatter(fmt).render_file(result, self.args.layers) for fmt in self.args.formats}
+        with collector_paused():    # rendering walks the analysis's many objects too (a linear 10,000-RUN file)
+            pieces = {fmt: formatter(fmt).render_file(result, self.args.layers) for fmt in self.args.formats}
         errors = tuple(error_lines(result))
         if result.analysis is None or config is None:
             # not a file at all (missing, a directory, a FIFO): nothing in it to point at
