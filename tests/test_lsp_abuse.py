@@ -191,7 +191,7 @@ def test_500_rapid_edits_end_with_the_diagnostics_of_the_final_text(server, tmp_
 
 
 def test_a_burst_of_edits_is_linted_once_not_once_per_edit(server, tmp_path):
-    """Edits are coalesced (lsp/server.py EDIT_PAUSE): ten quick changes do not give ten lints.
+    """Edits are coalesced (lsp/session.py EDIT_PAUSE): ten quick changes do not give ten lints.
     A count, not a clock: under load the server may still lint an intermediate version or two."""
     uri = (tmp_path / "Dockerfile").as_uri()
     _open(server, uri, "FROM busybox\n")

@@ -16,9 +16,8 @@ from ..fixes.edit import applicable
 from ..core.spans import Position, Span
 from ..core.sizes import describe
 from .linting import Lint
+from .names import FIX_ALL, SOURCE
 
-SOURCE = "dlayerlint"
-FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
 LAYER_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
             "info": types.DiagnosticSeverity.Information}
@@ -45,9 +44,9 @@ class Lines:
 
     def position(self, position: Position) -> types.Position:
         index = max(position.line - 1, 0)
-        line = self._line(index)
-        column = position.column - 1 + (self.bom if index == 0 else 0)
-        return types.Position(index, self.units(line[:max(column, 0)]))
+        prefix = self._line(index)[:max(position.column - 1 + (self.bom if index == 0 else 0), 0)]
+        # ASCII counts the same in every unit: most lines need no encoding
+        return types.Position(index, len(prefix) if prefix.isascii() else self.units(prefix))
 
     def range(self, span: Span) -> types.Range:
         return types.Range(self.position(span.start), self.position(span.end))
