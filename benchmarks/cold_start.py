@@ -3,7 +3,9 @@
 Prints the median, min and p95 of --runs runs (default 25) for: bare Python (the floor),
 dlayerlint as this environment runs it (without .pyc files when PYTHONDONTWRITEBYTECODE is
 set, so every module is compiled each run) and with a bytecode cache (PYTHONPYCACHEPREFIX in
-a temp folder, as an installed wheel has), hadolint and dockerfile-doctor; hyperfine's
+a temp folder, as an installed wheel has), the same file without its apt-get line (the
+difference is what reading Debian's package data and the closure cost), hadolint and
+dockerfile-doctor; hyperfine's
 numbers when it is installed (apt-get install hyperfine); where the time goes in one
 dlayerlint process; and the `python -X importtime` top modules.
 
@@ -25,10 +27,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+APT_LINE = "apt-get update && apt-get install -y --no-install-recommends curl ca-certificates"
 SMALL = """\
 FROM debian:bookworm-slim
 ARG VERSION=1.2
-RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates
+RUN """ + APT_LINE + """
 RUN curl -fsSL -o /tmp/app.tar.gz https://example.com/app-${VERSION}.tar.gz \\
     && mkdir -p /opt/app && tar -xzf /tmp/app.tar.gz -C /opt/app
 RUN rm -f /tmp/app.tar.gz && chmod -R 0755 /opt/app
@@ -87,10 +90,13 @@ def cases(folder: Path, dockerfile: Path) -> dict[str, tuple[list[str], dict[str
     cached = {key: value for key, value in as_is.items() if key != "PYTHONDONTWRITEBYTECODE"}
     cached["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
     check = [sys.executable, "-m", "dlayerlint", "check", str(dockerfile)]
+    without_apt = folder / "Dockerfile.no-apt"
+    without_apt.write_text(SMALL.replace(APT_LINE, "echo no apt here"), encoding="utf-8")
     found = {"python -S -c pass": ([sys.executable, "-S", "-c", "pass"], as_is),
              "python -c pass": ([sys.executable, "-c", "pass"], as_is),
              "dlayerlint (as is)": (check, as_is),
-             "dlayerlint (.pyc)": (check, cached)}
+             "dlayerlint (.pyc)": (check, cached),
+             "dlayerlint no apt": ([*check[:-1], str(without_apt)], cached)}
     for peer, flags in (("hadolint", []), ("dockerfile-doctor", ["--no-color"])):
         path = tool(peer)
         if path is None:
@@ -112,6 +118,8 @@ def time_cases(found: dict[str, tuple[list[str], dict[str, str]]], runs: int) ->
     for name in ("dlayerlint (as is)", "dlayerlint (.pyc)"):
         ratio = f", {medians[name] / medians['hadolint']:.1f}x hadolint's time" if "hadolint" in medians else ""
         print(f"  {name}: target < 150 ms {'met' if medians[name] < 150 else 'NOT MET'}{ratio}")
+    apt_share = medians["dlayerlint (.pyc)"] - medians["dlayerlint no apt"]
+    print(f"  the apt-get line (package data + closure): {apt_share:+.1f} ms of the median (.pyc)")
     return medians
 
 

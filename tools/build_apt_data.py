@@ -26,6 +26,10 @@ because only Dir::State, Dir::Cache and the source list are pointed at a private
 
 Nothing is invented: a package without Installed-Size is stored with ``null`` (unknown), and
 image entries whose install lines cannot be read literally (variables) say so in their note.
+
+The shipped ``<release>.json.xz`` stays the compact form (names as ids, xz): dlayerlint lays it
+out once per data version in the user's cache, in buckets a run reads only as it needs them
+(``_laid_out`` in dlayerlint/simulate/apt.py), so a rebuilt file needs no conversion step.
 """
 from __future__ import annotations
 
