@@ -1,12 +1,17 @@
-"""Make Ubuntu base images locally, in the buildah storage that
-../shared/tools/realbuild.py builds in, so Dockerfiles FROM ubuntu can be built
-without a registry.
+"""Make Ubuntu and Debian trixie base images locally, in the buildah storage that
+../shared/tools/realbuild.py builds in, so Dockerfiles FROM ubuntu or
+debian:trixie can be built without a registry.
 
-usage: python benchmarks/bases.py ubuntu:22.04 [ubuntu:20.04 ubuntu:bionic ...]
+usage: python benchmarks/bases.py ubuntu:22.04 [ubuntu:20.04 ubuntu:bionic debian:trixie ...]
+
+debian:trixie (also tagged 13, trixie-slim, 13-slim, as realbuild.py tags its
+bookworm) is debootstrapped from deb.debian.org the same way, with the official
+image's deb822 sources (trixie, trixie-updates, trixie-security) and apt
+settings; Debian's images are not minimized.
 
 Why: realbuild.py makes only busybox:latest and debian:bookworm itself, but
 `buildah bud` takes any image already in its storage under the FROM name as the
-base. This machine reaches no registry, only the Ubuntu archive, so each base
+base. This machine reaches no registry, only the Ubuntu and Debian archives, so each base
 is bootstrapped from the archive (`debootstrap --variant=minbase`) and then
 made like the official image wherever that changes the bytes a later RUN step
 leaves in its layer:
@@ -58,8 +63,25 @@ ROOT = Path(os.environ.get("REALBUILD_ROOT") or Path.home() / ".cache" / "realbu
 BUILDAH = ("buildah", "--storage-driver", "overlay",
            "--root", str(ROOT / "root"), "--runroot", str(ROOT / "run"))
 MIRROR = "http://archive.ubuntu.com/ubuntu"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
 RELEASES = {"16.04": "xenial", "18.04": "bionic", "20.04": "focal", "22.04": "jammy"}
+DEBIAN_RELEASES = {"13": "trixie"}   # bookworm is realbuild.py's own
 NOT_MINIMIZED = frozenset({"xenial"})   # the official 16.04 image predates minimized images
+DEBIAN_KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
+# the official image's deb822 sources (debuerreotype writes them so)
+DEBIAN_SOURCES = """\
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: {codename} {codename}-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: {codename}-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+"""
 REQUIRED_TOOLS = ("buildah", "debootstrap", "dpkg-deb", "gpg", "tar")
 
 HOST_KEYRING = Path("/usr/share/keyrings/ubuntu-archive-keyring.gpg")
@@ -97,7 +119,7 @@ path-include=/usr/share/doc/*/copyright
 # ... and Debian changelogs
 path-include=/usr/share/doc/*/changelog.Debian.*
 """
-NAME = re.compile(r"(?:docker\.io/)?(?:library/)?ubuntu:([\w.]+)\Z")
+NAME = re.compile(r"(?:docker\.io/)?(?:library/)?(ubuntu|debian):([\w.]+)\Z")
 
 
 class BaseError(Exception):
@@ -118,14 +140,17 @@ def have_image(name: str) -> bool:
                           check=False, capture_output=True).returncode == 0
 
 
-def parse(name: str) -> tuple[str, str]:
-    """ubuntu:22.04 or ubuntu:jammy (docker.io/library/ may precede) -> ("22.04", "jammy")."""
+def parse(name: str) -> tuple[str, str, str]:
+    """ubuntu:22.04 or ubuntu:jammy (docker.io/library/ may precede) -> ("ubuntu", "22.04", "jammy");
+    debian:13 or debian:trixie -> ("debian", "13", "trixie")."""
     match = NAME.match(name)
-    tag = match.group(1) if match else ""
-    for version, codename in RELEASES.items():
+    family, tag = match.groups() if match else ("", "")
+    releases = DEBIAN_RELEASES if family == "debian" else RELEASES
+    for version, codename in releases.items():
         if tag in (version, codename):
-            return version, codename
-    known = ", ".join(f"ubuntu:{v} (ubuntu:{c})" for v, c in RELEASES.items())
+            return family, version, codename
+    known = ", ".join([f"ubuntu:{v} (ubuntu:{c})" for v, c in RELEASES.items()]
+                      + [f"debian:{v} (debian:{c})" for v, c in DEBIAN_RELEASES.items()])
     raise BaseError(f"{name}: not a base this makes; known: {known}")
 
 
@@ -181,7 +206,7 @@ def scratch_dir() -> Iterator[Path]:
     /sys inside the rootfs and may leave them on failure: they are unmounted first, and the
     folder is kept (and named) rather than deleted through a mount that would not go."""
     ROOT.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix="ubuntu-rootfs-", dir=ROOT))
+    path = Path(tempfile.mkdtemp(prefix="rootfs-", dir=ROOT))
     try:
         yield path
     finally:
@@ -218,11 +243,17 @@ def minimize(rootfs: Path) -> None:
             entry.rmdir()
 
 
-def configure(rootfs: Path, codename: str) -> None:
+def configure(rootfs: Path, family: str, codename: str) -> None:
     """Make a debootstrapped rootfs like the official image, as far as layer bytes go."""
-    suites = (codename, f"{codename}-updates", f"{codename}-security")
-    (rootfs / "etc/apt/sources.list").write_text(
-        "".join(f"deb {MIRROR} {suite} main restricted universe multiverse\n" for suite in suites), encoding="utf-8")
+    if family == "debian":
+        (rootfs / "etc/apt/sources.list").unlink(missing_ok=True)
+        (rootfs / "etc/apt/sources.list.d/debian.sources").write_text(DEBIAN_SOURCES.format(codename=codename),
+                                                                      encoding="utf-8")
+    else:
+        suites = (codename, f"{codename}-updates", f"{codename}-security")
+        (rootfs / "etc/apt/sources.list").write_text(
+            "".join(f"deb {MIRROR} {suite} main restricted universe multiverse\n" for suite in suites),
+            encoding="utf-8")
     for name, text in APT_CONF.items():
         (rootfs / "etc/apt/apt.conf.d" / name).write_text(text, encoding="utf-8")
     remove((rootfs / "var/lib/apt/lists").glob("*"))
@@ -230,7 +261,7 @@ def configure(rootfs: Path, codename: str) -> None:
     remove((rootfs / "var/cache/apt/archives").glob("*.deb"))
     # debootstrap copies the build host's; buildah supplies its own to every RUN
     remove(p for p in (rootfs / "etc/resolv.conf", rootfs / "etc/hostname") if p.is_file() or p.is_symlink())
-    if codename not in NOT_MINIMIZED:
+    if family == "ubuntu" and codename not in NOT_MINIMIZED:   # Debian's images are not minimized
         minimize(rootfs)
 
 
@@ -253,30 +284,38 @@ def commit(rootfs: Path, names: Sequence[str]) -> None:
 
 def ensure(name: str) -> str:
     """Make one base unless present; return what happened, for the log."""
-    version, codename = parse(name)
-    image, alias = f"docker.io/library/ubuntu:{version}", f"docker.io/library/ubuntu:{codename}"
-    if have_image(image):
-        if not have_image(alias):
-            run([*BUILDAH, "tag", image, alias])
-        return f"ubuntu:{version} (ubuntu:{codename}) already present"
+    family, version, codename = parse(name)
+    names = [f"docker.io/library/{family}:{tag}" for tag in (version, codename)]
+    if family == "debian":   # realbuild.py's bookworm is its -slim too: the same minbase
+        names += [f"docker.io/library/debian:{tag}-slim" for tag in (version, codename)]
+    shown = f"{family}:{version} ({family}:{codename})"
+    if have_image(names[0]):
+        for alias in names[1:]:
+            if not have_image(alias):
+                run([*BUILDAH, "tag", names[0], alias])
+        return f"{shown} already present"
     started = time.monotonic()
-    keyring = archive_keyring()
+    keyring, mirror = (DEBIAN_KEYRING, DEBIAN_MIRROR) if family == "debian" else (archive_keyring(), MIRROR)
     with scratch_dir() as scratch:
         rootfs = scratch / "rootfs"
         print(f"bases: debootstrap {codename} ...", file=sys.stderr, flush=True)
         # -updates first: debootstrap takes each package from the first suite that has it, and the
         # official image carries the release's updates (a RUN step would otherwise upgrade base packages)
         run(["debootstrap", "--variant=minbase", f"--keyring={keyring}",
-             f"--extra-suites={codename}-security,{codename}", f"{codename}-updates", str(rootfs), MIRROR, codename])
-        configure(rootfs, codename)
-        commit(rootfs, [image, alias])
-    return f"ubuntu:{version} (ubuntu:{codename}) made in {time.monotonic() - started:.0f} s"
+             f"--extra-suites={codename}", f"{codename}-updates", str(rootfs), mirror, codename]
+            if family == "debian" else
+            ["debootstrap", "--variant=minbase", f"--keyring={keyring}",
+             f"--extra-suites={codename}-security,{codename}", f"{codename}-updates", str(rootfs), mirror, codename])
+        configure(rootfs, family, codename)
+        commit(rootfs, names)
+    return f"{shown} made in {time.monotonic() - started:.0f} s"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Make Ubuntu base images in realbuild.py's buildah storage.")
+    parser = argparse.ArgumentParser(description="Make Ubuntu and Debian base images in realbuild.py's storage.")
     parser.add_argument("images", nargs="+", metavar="IMAGE",
-                        help="ubuntu:VERSION or ubuntu:CODENAME, for " + ", ".join(RELEASES))
+                        help="ubuntu:VERSION or ubuntu:CODENAME, for " + ", ".join(RELEASES)
+                        + "; debian:VERSION or debian:CODENAME, for " + ", ".join(DEBIAN_RELEASES))
     args = parser.parse_args(argv)
     try:
         for name in args.images:   # checked before a long run starts
