@@ -64,7 +64,9 @@ BUILDAH = ("buildah", "--storage-driver", "overlay",
            "--root", str(ROOT / "root"), "--runroot", str(ROOT / "run"))
 MIRROR = "http://archive.ubuntu.com/ubuntu"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
-RELEASES = {"16.04": "xenial", "18.04": "bionic", "20.04": "focal", "22.04": "jammy"}
+RELEASES = {"16.04": "xenial", "18.04": "bionic", "20.04": "focal", "22.04": "jammy", "24.04": "noble"}
+# debootstrap's script for a release it has none for: noble installs as jammy did
+SCRIPTS = {"noble": "jammy"}
 DEBIAN_RELEASES = {"13": "trixie"}   # bookworm is realbuild.py's own
 NOT_MINIMIZED = frozenset({"xenial"})   # the official 16.04 image predates minimized images
 DEBIAN_KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
@@ -305,7 +307,8 @@ def ensure(name: str) -> str:
              f"--extra-suites={codename}", f"{codename}-updates", str(rootfs), mirror, codename]
             if family == "debian" else
             ["debootstrap", "--variant=minbase", f"--keyring={keyring}",
-             f"--extra-suites={codename}-security,{codename}", f"{codename}-updates", str(rootfs), mirror, codename])
+             f"--extra-suites={codename}-security,{codename}", f"{codename}-updates", str(rootfs), mirror,
+             SCRIPTS.get(codename, codename)])
         configure(rootfs, family, codename)
         commit(rootfs, names)
     return f"{shown} made in {time.monotonic() - started:.0f} s"
