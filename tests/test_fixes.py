@@ -123,9 +123,9 @@ def test_copy_between_moves_above_and_is_unsafe():
 
 
 def test_copy_moves_above_an_env_it_does_not_read_and_a_workdir_when_absolute():
-    text = "FROM busybox\n" + MADE + "ENV A=1\nWORKDIR /srv\nCOPY a /opt/a\nRUN rm /x\n"
+    text = "FROM busybox\n" + MADE + "ENV A=1\nWORKDIR /srv\nCOPY a /app/a\nRUN rm /x\n"
     fix = only(text).fix
-    assert fix.replacement.startswith("COPY a /opt/a\nRUN dd") and fix.replacement.endswith("ENV A=1\nWORKDIR /srv")
+    assert fix.replacement.startswith("COPY a /app/a\nRUN dd") and fix.replacement.endswith("ENV A=1\nWORKDIR /srv")
     assert_removed(text, "DLL101", unsafe=True)
 
 
@@ -151,6 +151,8 @@ def test_workdir_after_user_is_unsafe():
     ("RUN mkdir /srv\nCOPY a /srv/a\nRUN rm /x\n", "would move above the RUN on line 3, which uses /srv/a"),
     ("WORKDIR /srv\nRUN mkdir a\nCOPY a b/\nRUN rm /x\n", "would move above the WORKDIR of line 3"),
     ("COPY a $D\nRUN rm /x\n", "copies to a place that is not known"),
+    ("COPY a /etc/cloud/cloud.cfg\nRUN rm /x\n", "copies into /etc/cloud/cloud.cfg, where a package an earlier RUN"),
+    ("COPY a /\nRUN rm /x\n", "copies into /, where a package"),
     ("VOLUME /v\nRUN rm /x\n", "VOLUME on line 3"),
     ("SHELL [\"/bin/bash\", \"-c\"]\nRUN rm /x\n", "SHELL on line 3"),
     ("RUN --network=none rm /x\n", "other flags (--network=none)"),

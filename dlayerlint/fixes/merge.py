@@ -14,7 +14,8 @@ and what it changes for the later RUNs is carried into their part:
   what it brings in, and a change to those files re-runs them), unless it
   reads a variable an ENV before it sets, a WORKDIR before it changes its
   relative destination, it gives files to a user by name, its destination is
-  not plain, or a RUN before it names that destination or a folder above it;
+  not plain or lies where packages put files (/etc, /usr, /var, /opt …), or a
+  RUN before it names that destination or a folder above it;
 - USER, SHELL, VOLUME or a new stage: no merge.
 Parts are joined with `&&`, so the build still stops at the first failure; a
 part that could leak state into the next ones (`cd`, `export`, `;`, `||`,
@@ -45,6 +46,9 @@ LEAKS_STATE = re.compile(r";|\|\||(?<![&>])&(?![&>])|\n|(?:^|[\s;&|(])(?:cd|expo
 NO_VARIABLES: dict[str, str | None] = {}
 # the rest of a legacy `ENV PATH $PATH:/opt/bin` that reads the same inside double quotes
 LEGACY_CARRIED = re.compile(r'[^"\\`\n]+')
+# where package managers put files; a COPY there does not move above a RUN
+SYSTEM_FOLDERS = tuple(f"/{name}/" for name in ("etc", "usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin",
+                                                 "var", "opt", "boot"))
 SH_C = (("sh", "-c"), ("/bin/sh", "-c"))
 
 
@@ -133,6 +137,10 @@ class _Merge:
         destination = self._destination(copy)
         if destination is None:
             raise NoFix(f"{why} copies to a place that is not known")
+        if destination == "/" or f"{destination}/".startswith(SYSTEM_FOLDERS):
+            # a package an earlier RUN installs may own files there: dpkg then stops at the conffile
+            # the COPY put in its way (a real build of the corpus failed so)
+            raise NoFix(f"{why} copies into {destination}, where a package an earlier RUN installs may have files")
         named = [run for run in self.runs if _names_place(run.arguments, destination)]
         if named:
             raise NoFix(f"{why} would move above the RUN on line {named[0].line}, which uses {destination}")
