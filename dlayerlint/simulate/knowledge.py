@@ -79,6 +79,13 @@ class Cache:
         return self.sizes.get(family, self.sizes.get("default"))
 
 
+@dataclass(slots=True)
+class _Memo:
+    """What Knowledge's answers remember, per path and per FROM image."""
+    tags: dict[str, frozenset[str]] = field(default_factory=dict)
+    images: dict[str, tuple[str, BaseLayout]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, slots=True)
 class Knowledge:
     commands: dict[str, CommandSpec]
@@ -92,16 +99,14 @@ class Knowledge:
     archive_suffixes: tuple[str, ...]
     base_families: tuple[tuple[str, str], ...]
     bases: dict[str, Any]       # rules/bases.yaml: what each base image holds (see bases.py)
-    _tags: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
-    _layouts: dict[str, BaseLayout] = field(default_factory=dict, compare=False, repr=False)
-    _families: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _memo: _Memo = field(default_factory=_Memo, compare=False, repr=False)
 
     def file_tags(self, path: str) -> frozenset[str]:
         """"secret" and "archive", as a file at path is one; memoised, as the
         Dockerfiles of a folder COPY the same context to the same paths."""
-        tags = self._tags.get(path)
+        tags = self._memo.tags.get(path)
         if tags is None:
-            tags = _remember(self._tags, path, _TAG_SETS[self.is_secret(path), self.is_archive(path)])
+            tags = _remember(self._memo.tags, path, _TAG_SETS[self.is_secret(path), self.is_archive(path)])
         return tags
 
     def is_secret(self, path: str) -> bool:
@@ -114,20 +119,21 @@ class Knowledge:
         return path.lower().endswith(self.archive_suffixes)
 
     def base_layout(self, image: str) -> BaseLayout:
-        """Memoised (a BaseLayout is frozen): every stage asks, and matching the image
-        against the data's patterns was 2% of a corpus run."""
-        layout = self._layouts.get(image)
-        if layout is None:
-            layout = _remember(self._layouts, image, layout_for(self.bases, image, self.base_family(image)))
-        return layout
+        return self._image(image)[1]
 
     def base_family(self, image: str) -> str:
-        family = self._families.get(image)
-        if family is None:
+        return self._image(image)[0]
+
+    def _image(self, image: str) -> tuple[str, BaseLayout]:
+        """The family and layout of a FROM image, memoised (a BaseLayout is frozen): every
+        stage asks, and matching the image against the data's patterns was 2% of a corpus run."""
+        found = self._memo.images.get(image)
+        if found is None:
             name = image.rsplit("/", 1)[-1].lower()
-            family = _remember(self._families, image, next(
-                (family for pattern, family in self.base_families if fnmatch.fnmatchcase(name, pattern)), "unknown"))
-        return family
+            family = next((family for pattern, family in self.base_families if fnmatch.fnmatchcase(name, pattern)),
+                          "unknown")
+            found = _remember(self._memo.images, image, (family, layout_for(self.bases, image, family)))
+        return found
 
 
 def _remember(memo: dict, key: str, value: Any) -> Any:
