@@ -1,13 +1,14 @@
-"""Make Ubuntu and Debian trixie base images locally, in the buildah storage that
+"""Make Ubuntu and Debian (bullseye, trixie) base images locally, in the buildah storage that
 ../shared/tools/realbuild.py builds in, so Dockerfiles FROM ubuntu or
-debian:trixie can be built without a registry.
+debian:bullseye/trixie can be built without a registry.
 
 usage: python benchmarks/bases.py ubuntu:22.04 [ubuntu:20.04 ubuntu:bionic debian:trixie ...]
 
-debian:trixie (also tagged 13, trixie-slim, 13-slim, as realbuild.py tags its
-bookworm) is debootstrapped from deb.debian.org the same way, with the official
-image's deb822 sources (trixie, trixie-updates, trixie-security) and apt
-settings; Debian's images are not minimized.
+debian:trixie and debian:bullseye (also tagged 13 or 11, and -slim, as
+realbuild.py tags its bookworm) are debootstrapped from deb.debian.org the same
+way, with deb822 sources (the release, -updates, -security; trixie's official
+image has exactly these, bullseye's says the same in a sources.list) and the
+official apt settings; Debian's images are not minimized.
 
 Why: realbuild.py makes only busybox:latest and debian:bookworm itself, but
 `buildah bud` takes any image already in its storage under the FROM name as the
@@ -67,7 +68,7 @@ DEBIAN_MIRROR = "http://deb.debian.org/debian"
 RELEASES = {"16.04": "xenial", "18.04": "bionic", "20.04": "focal", "22.04": "jammy", "24.04": "noble"}
 # debootstrap's script for a release it has none for: noble installs as jammy did
 SCRIPTS = {"noble": "jammy"}
-DEBIAN_RELEASES = {"13": "trixie"}   # bookworm is realbuild.py's own
+DEBIAN_RELEASES = {"11": "bullseye", "13": "trixie"}   # bookworm is realbuild.py's own
 NOT_MINIMIZED = frozenset({"xenial"})   # the official 16.04 image predates minimized images
 DEBIAN_KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 # the official image's deb822 sources (debuerreotype writes them so)

@@ -3,7 +3,7 @@
 First a survey of every file: how many get at least one fix, how many fixes
 are safe, unsafe or manual, and why findings get none. Then the proof: files
 that can be built here (every FROM is busybox, debian:bookworm, or an Ubuntu
-release or debian:trixie that `python benchmarks/bases.py ubuntu:22.04 debian:trixie …`
+release or Debian bullseye/trixie that `python benchmarks/bases.py ubuntu:22.04 debian:trixie …`
 made) are built as
 they are and as `check --fix --unsafe-fixes` rewrites them, with
 ../shared/tools/realbuild.py, and the table says, over every file whose
@@ -21,7 +21,7 @@ usage: python benchmarks/fix_corpus.py [--build N] [--as-bookworm] [--jobs J]
 - DLL110's fix (drop recommended packages) is left out unless
   --keep-recommends-fix: it changes what the image holds by design, so it
   cannot be proven by "same final filesystem".
-- With --as-bookworm, a FROM of any Debian release but trixie is read as
+- With --as-bookworm, a FROM of any Debian release but bullseye and trixie is read as
   debian:bookworm before linting, fixing and
   building; both builds use the same base, so the comparison stays fair, but
   packages that bookworm lacks make some originals fail.
@@ -72,7 +72,7 @@ from dlayerlint.simulate.knowledge import knowledge  # noqa: E402
 from dlayerlint.app.verify import RUNTIME_MOUNTS, Image, differences, measure  # noqa: E402
 
 # realbuild.py makes busybox and debian:bookworm; benchmarks/bases.py makes the Ubuntu releases
-BUILDABLE_BASE = re.compile(r"(docker\.io/)?(library/)?(busybox(:latest)?|debian:(bookworm|12|trixie|13)(-slim)?"
+BUILDABLE_BASE = re.compile(r"(docker\.io/)?(library/)?(busybox(:latest)?|debian:(bullseye|11|bookworm|12|trixie|13)(-slim)?"
                             r"|ubuntu:(16\.04|18\.04|20\.04|22\.04|24\.04|xenial|bionic|focal|jammy|noble))\Z")
 REALBUILD_VOLUMES = frozenset({"/etc/pip.conf", "/etc/realbuild-ca.crt"})   # its -v mount points
 BUILD_TIMEOUT = 900
@@ -81,7 +81,7 @@ BUILD_TIMEOUT = 900
 TOO_BIG = 1 << 30
 DEFAULTED = re.compile(r"\$\{[A-Za-z_]\w*:-([^${}]*)\}")   # an innermost ${NAME:-default}
 OTHER_DEBIAN = re.compile(r"(?im)^(\s*FROM\s+(?:--platform=\S+\s+)?)(?:docker\.io/)?(?:library/)?"
-                          r"debian(?!:(?:trixie|13)(?:-slim)?(?=\s|$))(?::[\w.-]+)?(?=\s|$)")
+                          r"debian(?!:(?:bullseye|11|trixie|13)(?:-slim)?(?=\s|$))(?::[\w.-]+)?(?=\s|$)")
 GLOB = re.compile(r"[*?]|\[[^]]*\]")
 RECOMMENDS_OFF = Config(switches=(Switch("DLL110", False, "fix_corpus: changes the image by design"),))
 
