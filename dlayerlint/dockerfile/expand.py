@@ -154,6 +154,8 @@ def expand_word(text: str, env: Env, escape: str = "\\") -> str | None:
 def split_words(text: str, escape: str = "\\") -> list[str]:
     """Split instruction arguments on unquoted blanks, keeping quotes and
     escapes in each word for `expand_word` to process."""
+    if escape not in text and "'" not in text and '"' not in text:   # most ENV and ARG lines: a plain split
+        return [word for word in text.replace("\t", " ").split(" ") if word]
     words: list[str] = []
     current: list[str] = []
     quote = ""
