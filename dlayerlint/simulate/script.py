@@ -98,7 +98,7 @@ class _ScriptWalker:
     def _resolve(self, word: Word, frame: _Frame) -> str | None:
         if len(word.parts) == 1 and word.parts[0].kind in ("text", "glob"):
             return word.parts[0].value   # most words: nothing to expand
-        env = {**self.env, **frame.variables}
+        env = self._env(frame)
         out = []
         for part in word.parts:
             if part.kind in ("text", "glob"):
@@ -112,6 +112,11 @@ class _ScriptWalker:
             if out[-1] is None:
                 return None
         return "".join(out)  # type: ignore[arg-type]
+
+    def _env(self, frame: _Frame) -> dict[str, str | None]:
+        """The RUN's environment with the frame's variables; read only, so shared when none
+        were set (most scripts: no copy per command)."""
+        return {**self.env, **frame.variables} if frame.variables else self.env
 
     def _command(self, command: Command, body: str, text_map: TextMap) -> None:
         frame = self._frame(command.scope)
@@ -140,7 +145,7 @@ class _ScriptWalker:
             self.walk(heredoc.body, heredoc.body_map)
             return
         self.runner.cwd = frame.cwd
-        self.runner.env = {**self.env, **frame.variables}
+        self.runner.env = self._env(frame)
         glob_words = frozenset(i for i, (_, word) in enumerate(words[1:]) if word is not None and word.has_glob)
         stdout = self.runner.run(Invocation(name, words[1:], origin, stdin[0], glob_words))
         self.piped = (command.end, stdout)
