@@ -66,6 +66,7 @@ BUILDAH = ("buildah", "--storage-driver", "overlay",
 MIRROR = "http://archive.ubuntu.com/ubuntu"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 RELEASES = {"16.04": "xenial", "18.04": "bionic", "20.04": "focal", "22.04": "jammy", "24.04": "noble"}
+LATEST_UBUNTU = "noble"   # what ubuntu:latest (and a bare FROM ubuntu) is today
 # debootstrap's script for a release it has none for: noble installs as jammy did
 SCRIPTS = {"noble": "jammy"}
 DEBIAN_RELEASES = {"11": "bullseye", "13": "trixie"}   # bookworm is realbuild.py's own
@@ -291,6 +292,8 @@ def ensure(name: str) -> str:
     names = [f"docker.io/library/{family}:{tag}" for tag in (version, codename)]
     if family == "debian":   # realbuild.py's bookworm is its -slim too: the same minbase
         names += [f"docker.io/library/debian:{tag}-slim" for tag in (version, codename)]
+    if (family, codename) == ("ubuntu", LATEST_UBUNTU):
+        names.append("docker.io/library/ubuntu:latest")
     shown = f"{family}:{version} ({family}:{codename})"
     if have_image(names[0]):
         for alias in names[1:]:

@@ -73,7 +73,7 @@ from dlayerlint.app.verify import RUNTIME_MOUNTS, Image, differences, measure  #
 
 # realbuild.py makes busybox and debian:bookworm; benchmarks/bases.py makes the Ubuntu releases
 BUILDABLE_BASE = re.compile(r"(docker\.io/)?(library/)?(busybox(:latest)?|debian:(bullseye|11|bookworm|12|trixie|13)(-slim)?"
-                            r"|ubuntu:(16\.04|18\.04|20\.04|22\.04|24\.04|xenial|bionic|focal|jammy|noble))\Z")
+                            r"|ubuntu(:(16\.04|18\.04|20\.04|22\.04|24\.04|xenial|bionic|focal|jammy|noble|latest))?)\Z")
 REALBUILD_VOLUMES = frozenset({"/etc/pip.conf", "/etc/realbuild-ca.crt"})   # its -v mount points
 BUILD_TIMEOUT = 900
 # an image the model predicts this big (texlive-full, CUDA) takes longer to build here than the
