@@ -26,6 +26,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..core.results import Finding, Fix
@@ -49,6 +50,10 @@ LEGACY_CARRIED = re.compile(r'[^"\\`\n]+')
 # where package managers put files; a COPY there does not move above a RUN
 SYSTEM_FOLDERS = tuple(f"/{name}/" for name in ("etc", "usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin",
                                                  "var", "opt", "boot"))
+ABSOLUTE_PATH = re.compile(r"(?<![\w.-])/[\w.@%+,~/-]*")
+# each later part replays what ENV and WORKDIR carried: beyond this many, the merged RUN grows
+# with the square of its parts (a 10 MiB file of RUN/ENV pairs would be one vast RUN)
+MAX_CARRIED = 64
 SH_C = (("sh", "-c"), ("/bin/sh", "-c"))
 
 
@@ -78,15 +83,16 @@ class _Merge:
     carried: list[str] = field(default_factory=list)  # commands that replay state for later parts
     carried_what: list[str] = field(default_factory=list)
     unsafe: list[str] = field(default_factory=list)
-    runs: list[Instruction] = field(default_factory=list)     # the RUNs taken so far
-    stays_below: list[Instruction] = field(default_factory=list)   # the ENVs and WORKDIRs taken
+    # absolute paths the RUNs taken so far name, and the folders above them: path -> line
+    named: dict[str, int] = field(default_factory=dict)
+    stays_below: dict[str, Instruction] = field(default_factory=dict)   # the first ENV and WORKDIR taken
 
     def add(self, instruction: Instruction, comments: list[str]) -> None:
         keyword = instruction.keyword
         if keyword == "RUN":
             self.above += comments
             self._run(instruction)
-            self.runs.append(instruction)
+            self._note_places(instruction)
         elif keyword == "ARG":
             self.above += comments + source_lines(self.dockerfile, instruction)
             self.unsafe.append(f"ARG of line {instruction.line} moves above the merged RUN, "
@@ -96,7 +102,7 @@ class _Merge:
         elif keyword in ("ENV", "WORKDIR") or keyword in METADATA:
             self.below += comments + source_lines(self.dockerfile, instruction)
             if keyword in ("ENV", "WORKDIR"):
-                self.stays_below.append(instruction)
+                self.stays_below.setdefault(keyword, instruction)
             if keyword == "ENV":
                 self._env(instruction)
             elif keyword == "WORKDIR":
@@ -121,15 +127,23 @@ class _Merge:
         if SHELL_COMMENT.search(command):
             raise NoFix(f"a `#` comment in the RUN on line {run.line} would swallow the commands merged after it")
         part = f"( {body} )" if LEAKS_STATE.search(command) else body
+        if len(self.carried) > MAX_CARRIED:
+            raise NoFix(f"the merge would carry over {MAX_CARRIED} ENV and WORKDIR commands into the RUN "
+                        f"on line {run.line}: merge by hand")
         self.parts.append(f"( {' && '.join(self.carried)} && {part} )" if self.carried else part)
+
+    def _note_places(self, run: Instruction) -> None:
+        for place in _places(run.arguments):
+            self.named.setdefault(place, run.line)
 
     def _copy_above(self, copy: Instruction, comments: list[str]) -> None:
         """A COPY or ADD between the RUNs moves above the merged RUN, when what it copies
         to is known and no RUN before it names that place (`mkdir /app` would fail)."""
         why = f"{copy.keyword} on line {copy.line} between the RUNs"
         # the ENV and WORKDIR taken stay below: the COPY must not read what they change
-        moved_over = next((i for i in self.stays_below if (i.keyword == "ENV" and "$" in copy.arguments)
-                           or (i.keyword == "WORKDIR" and not _last_word(copy).startswith("/"))), None)
+        moved_over = self.stays_below.get("ENV") if "$" in copy.arguments else None
+        if moved_over is None and not _last_word(copy).startswith("/"):
+            moved_over = self.stays_below.get("WORKDIR")
         if moved_over is not None:
             raise NoFix(f"{why} would move above the {moved_over.keyword} of line {moved_over.line}")
         if any(value and not value.replace(":", "").isdigit() for value in copy.flag_values("chown")):
@@ -141,9 +155,11 @@ class _Merge:
             # a package an earlier RUN installs may own files there: dpkg then stops at the conffile
             # the COPY put in its way (a real build of the corpus failed so)
             raise NoFix(f"{why} copies into {destination}, where a package an earlier RUN installs may have files")
-        named = [run for run in self.runs if _names_place(run.arguments, destination)]
-        if named:
-            raise NoFix(f"{why} would move above the RUN on line {named[0].line}, which uses {destination}")
+        place = destination
+        while place not in ("/", "") and place not in self.named:
+            place = posixpath.dirname(place)
+        if place in self.named:
+            raise NoFix(f"{why} would move above the RUN on line {self.named[place]}, which uses {destination}")
         self.above += comments + source_lines(self.dockerfile, copy)
         self.unsafe.append(f"{copy.keyword} of line {copy.line} moves above the merged RUN, whose earlier "
                            "commands then see what it brings in (and a change to those files re-runs them)")
@@ -202,13 +218,13 @@ def _last_word(copy: Instruction) -> str:
     return words[-1] if len(words) >= 2 else ""
 
 
-def _names_place(command: str, destination: str) -> bool:
-    """Whether a RUN's text names `destination` or a folder above it (other than /)."""
-    places = []
-    while destination not in ("/", ""):
-        places.append(re.escape(destination))
-        destination = posixpath.dirname(destination)
-    return bool(places) and re.search(rf"(?<![\w.-])(?:{'|'.join(places)})(?![\w.-])", command) is not None
+def _places(command: str) -> Iterator[str]:
+    """The absolute paths a RUN's text names, and the folders above them (not /)."""
+    for token in ABSOLUTE_PATH.findall(command):
+        path = token.rstrip("/")
+        while path.strip("/"):      # `//host/x` of a URL ends at `//`, whose dirname is itself
+            yield path
+            path = posixpath.dirname(path)
 
 
 def _exec_body(run: Instruction) -> str:
