@@ -13,6 +13,7 @@ failure instead of a hung run, with many times the headroom any machine needs.
 from __future__ import annotations
 
 import signal
+import gc
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -74,6 +75,19 @@ def superlinear(small: Callable[[], object], big: Callable[[], object], factor: 
                 floor: float = FLOOR) -> str | None:
     """Why `big` (the same work on an input `factor` times longer than `small`'s) grows
     faster than linearly, or None; measured once, and again best of three when suspicious."""
+    # the engine runs with the cyclic collector paused (lint.collector_paused); here the collector
+    # would rescan the whole test process's heap, a cost of the suite's size, not of the input
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _superlinear(small, big, factor, floor)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _superlinear(small: Callable[[], object], big: Callable[[], object], factor: float,
+                 floor: float) -> str | None:
     with runaway_guard():
         for tries in (1, 3):
             problem = grows_too_fast(cpu_seconds(small, tries), cpu_seconds(big, tries), factor, floor)
