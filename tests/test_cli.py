@@ -370,6 +370,26 @@ def test_explain_the_pragma_rule(run_cli):
     assert run_cli("explain", "dll001").out == ran.out
 
 
+SIZED = "FROM debian:bookworm\nRUN apt-get update\nRUN apt-get install -y curl\nRUN rm -rf /var/lib/apt/lists/*\n"
+
+
+def test_size_sources_are_in_explain_and_json_not_under_each_finding(run_cli, tmp_path):
+    """A knowledge-base figure's source (Debian's Packages, the apt-lists real build) is said
+    by `explain` and by JSON's `size_source`; repeated in the text under every finding it drowned
+    the findings (one file printed it seven times)."""
+    (tmp_path / "Dockerfile").write_text(SIZED)
+    text = run_cli("check", "Dockerfile").out
+    assert "DLL110" in text and "DLL104" in text
+    assert "Installed-Size" not in text and "real build of debian:bookworm" not in text
+    findings = {f["rule"]: f for f in json.loads(run_cli("check", "--format", "json", "Dockerfile").out)
+                ["files"][0]["findings"]}
+    assert findings["DLL110"]["size_source"].startswith("Debian bookworm Packages Installed-Size")
+    assert findings["DLL104"]["size_source"].startswith("real build of debian:bookworm")
+    assert "Installed-Size from the Packages of bookworm" in run_cli("explain", "DLL110").out
+    assert "real build of debian:bookworm" in run_cli("explain", "DLL104").out
+    assert "sources" not in run_cli("explain", "DLL103").out
+
+
 def test_explain_by_id_and_by_name_agree(tmp_path):
     assert dlayerlint("explain", "DLL103", cwd=tmp_path).stdout == \
         dlayerlint("explain", "copy-then-chmod", cwd=tmp_path).stdout

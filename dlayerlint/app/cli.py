@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from .. import __version__
 from . import check
 from ..core.rule import Rule
-from ..rules.cache_left import size_sources
+from ..rules import SIZE_SOURCES
 from ..rules.catalogue import find_rule
 from .check import EXIT_CLEAN, EXIT_CODES, EXIT_ERROR
 from ..rules.plugins import PluginError, known_rules, load_plugin
@@ -95,7 +95,7 @@ def _explain(args: argparse.Namespace) -> int:
     if rule is None:
         print(f"dlayerlint: no rule named '{args.rule}' (see `dlayerlint rules`)", file=sys.stderr)
         return EXIT_ERROR
-    sys.stdout.write(rule.explain() + size_sources(rule.id))
+    sys.stdout.write(rule.explain() + SIZE_SOURCES.get(rule.id, str)())
     return EXIT_CLEAN
 
 

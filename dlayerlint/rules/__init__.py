@@ -15,6 +15,10 @@ from . import archive_left, cache_left, purged_later, recommends, stranded
 Check = Callable[[Analysis], Iterable[Finding]]
 CHECKS: tuple[Check, ...] = (stranded.check, cache_left.check, purged_later.check, archive_left.check,
                              recommends.check)
+# what `explain` adds for rules whose sizes come from the knowledge base: the figures' sources,
+# which the findings' text leaves out (JSON gives each finding's own as `size_source`)
+SIZE_SOURCES: dict[str, Callable[[], str]] = {"DLL104": cache_left.size_sources, "DLL105": cache_left.size_sources,
+                                              "DLL110": recommends.size_sources}
 
 
 def run_checks(analysis: Analysis, extra: Sequence[Check] = ()) -> list[Finding]:

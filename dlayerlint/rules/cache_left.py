@@ -42,11 +42,9 @@ def check(analysis: Analysis) -> Iterator[Finding]:
                           layers=(version.layer,), evidence=LeftCache(cache, version))
 
 
-def size_sources(rule_id: str) -> str:
+def size_sources() -> str:
     """For `explain DLL104/DLL105`: each cache's typical size and where the figure comes from
     (the findings leave the source out of the text output: one file printed it seven times)."""
-    if rule_id not in ("DLL104", "DLL105"):
-        return ""
     lines = ["", "Cache sizes and their sources:"]
     for cache in knowledge().caches.values():
         sizes = ", ".join(f"{family} {describe(estimated(size)) if size is not None else 'unknown'}"

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..simulate import apt
 from ..simulate.analysis import Analysis
 from ..simulate.effects.apt_layer import Recommended, RecommendsCost
-from ..core.results import Finding, Related
+from ..core.results import Finding
 from ..core.sizes import describe
 from .catalogue import rules
 
@@ -26,11 +27,26 @@ def _finding(cost: RecommendsCost) -> Finding:
     fields = {"command": cost.origin.text, "costs": "; ".join(map(_phrase, cost.costs)), "source": cost.source,
               "total": f"; {len(cost.packages)} packages, {describe(cost.size)} in all" if len(cost.costs) > 1 else ""}
     return Finding(rule=rule, span=cost.origin.span, message=rule.message.format(**fields), paths=[],
-                   wasted=cost.size, related=[Related(cost.origin.span, f"sizes: {cost.source}")],
-                   layers=(cost.origin.layer,), evidence=cost)
+                   wasted=cost.size, size_source=cost.source, layers=(cost.origin.layer,), evidence=cost)
 
 
 def _phrase(cost: Recommended) -> str:
     """'git: 38 recommended packages, ~50.2 MiB'."""
     plural = "s" * (len(cost.packages) != 1)
     return f"{cost.package}: {len(cost.packages)} recommended package{plural}, {describe(cost.size)}"
+
+
+def size_sources() -> str:
+    """For `explain DLL110`: where the package sizes and base package sets come from (a finding
+    gives its own in JSON `size_source`; the text output leaves it out, as for the caches)."""
+    lines = ["", "Package sizes and their sources:"]
+    for release in apt.RELEASES:
+        indices = ", ".join(f"{suite} of {date}" for suite, date in apt.index(release).info["indices"].items())
+        lines.append(f"  Debian {release}: Installed-Size from the Packages of {indices}")
+    notes: dict[str, list[str]] = {}
+    for release in apt.RELEASES:
+        notes.setdefault(apt.base_set(f"debian:{release}").note, []).append(release)
+    lines += [f"  base package set of {', '.join(releases)}: {note}" for note, releases in notes.items()]
+    lines.append("  other bases: the official images' own install steps over their Debian base; "
+                 "a base with no data (alpine, fedora, an unknown image) gets no finding")
+    return "\n".join(lines) + "\n"

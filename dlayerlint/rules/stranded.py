@@ -54,10 +54,18 @@ def _rule_by_what(version: Version, event: Event) -> str | None:
 LIKELY = "likely"   # the tag provenance puts on a path no command named
 
 
+def _caches(versions: list[Version], caches: dict[str, Cache]) -> list[Cache]:
+    found = {tag[6:] for v in versions for tag in v.tags if tag.startswith("cache:")}
+    return [caches[name] for name in sorted(found) if name in caches]
+
+
 def _cache_what(versions: list[Version], caches: dict[str, Cache]) -> str:
-    names = sorted({caches[tag[6:]].what for v in versions for tag in v.tags
-                    if tag.startswith("cache:") and tag[6:] in caches})
-    return ", ".join(names) or "a cache"
+    return ", ".join(sorted({cache.what for cache in _caches(versions, caches)})) or "a cache"
+
+
+def _size_source(versions: list[Version], caches: dict[str, Cache]) -> str | None:
+    """Where a cache's estimated bytes come from (JSON `size_source`; `explain DLL104` lists them all)."""
+    return "; ".join(dict.fromkeys(cache.source for cache in _caches(versions, caches))) or None
 
 
 def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Analysis,
@@ -83,7 +91,8 @@ def _finding(rule_id: str, event: Event, versions: list[Version], analysis: Anal
     return Finding(rule=rule, span=event.origin.span, message=rule.message.format(**fields),
                    paths=paths[:MAX_LISTED], wasted=total(v.size for v in versions),
                    related=related, layers=tuple(sorted({m.layer for m in made} | {event.origin.layer})),
-                   certainty="likely" if any(LIKELY in m.tags for m in made) else "certain")
+                   certainty="likely" if any(LIKELY in m.tags for m in made) else "certain",
+                   size_source=_size_source(versions, analysis.knowledge.caches))
 
 
 def _swept_finding(event: Event, summary: Summary, instructions: list[Instruction]) -> Finding:
