@@ -17,11 +17,13 @@ from __future__ import annotations
 import posixpath
 import re
 import stat
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..simulate.context.build import BuildContext
 from ..simulate.analysis import Analysis
+from ..simulate.layers import Layer
 from ..core.results import Finding, Fix
 from ..dockerfile.model import Instruction
 from .source import PLAIN, NoFix, source_lines, stage_of, uses_buildkit, with_flag
@@ -94,7 +96,9 @@ def _flagged_copies(analysis: Analysis, run: Instruction,
                     copy_indexes: frozenset[int]) -> tuple[dict[int, _Copy], list[str]]:
     """The COPYs the RUN's commands change, with their new flags, and why that is unsafe."""
     stage = stage_of(analysis.dockerfile, run)
-    earlier = [i for i in stage.instructions if i.index < run.index] if stage else []
+    # the stage's instructions before the RUN, by bisection: one fix per chmod, each looking
+    # back, must not scan the whole stage (a 3,000-line file has hundreds)
+    earlier = stage.instructions[:bisect_left(stage.instructions, run.index, key=_index)] if stage else []
     copies: dict[int, _Copy] = {}
     unsafe = []
     for name, recursive, value, targets in _commands(run):
@@ -197,8 +201,13 @@ def _destination(analysis: Analysis, copy: Instruction, written: str) -> str:
     """Where the COPY copies to, as the replay resolved it (`COPY assets/ ./assets/` after
     `WORKDIR /srv` copies to /srv/assets)."""
     layers = analysis.target.layers if analysis.target is not None else []
-    resolved = next((layer.destination for layer in layers if layer.index == copy.index), None)
+    found = bisect_left(layers, copy.index, key=_index)   # layers are in instruction order
+    resolved = layers[found].destination if found < len(layers) and layers[found].index == copy.index else None
     return resolved or posixpath.normpath(written)
+
+
+def _index(item: Instruction | Layer) -> int:
+    return item.index
 
 
 def _check_between(between: list[Instruction], copies: dict[int, _Copy]) -> None:
