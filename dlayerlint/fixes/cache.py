@@ -22,7 +22,7 @@ from ..simulate.knowledge import Cache
 from ..dockerfile.model import Dockerfile, Instruction
 from ..simulate.fs import Origin, Version
 from .merge import merge_runs
-from .source import (PLAIN, NoFix, appended, editable_run, source_lines, stage_of, uses_buildkit,
+from .source import (PLAIN, NoFix, appended, editable_run, named_places, source_lines, stage_of, uses_buildkit,
                      with_flag)
 
 UNSAFE = "unsafe: the cache leaves the image; a later step that reads it would fail"
@@ -75,9 +75,8 @@ def _naming(analysis: Analysis, run: Instruction, directory: str) -> list[int]:
     """Later RUNs of the stage that name the cache's folder (`ls /root/.npm`, `cp -r
     /root/.cache/pip/wheels …`): whatever they do with it, they would not find it cleaned."""
     stage = stage_of(analysis.dockerfile, run)
-    named = re.compile(rf"(?<![\w./-]){re.escape(directory)}(?![\w.-])")
     return [i.index for i in stage.instructions
-            if i.index > run.index and i.keyword == "RUN" and named.search(i.arguments)] if stage else []
+            if i.index > run.index and i.keyword == "RUN" and directory in named_places(i.arguments)] if stage else []
 
 
 def _merged_with_readers(analysis: Analysis, run: Instruction, last: int, cache: Cache, clean: str) -> Fix:

@@ -26,14 +26,14 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from collections.abc import Iterator
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ..core.results import Finding, Fix
 from ..dockerfile.expand import parse_assignments, split_words
 from ..dockerfile.model import Dockerfile, Instruction
 from .source import (PLAIN, SHELL_COMMENT, NoFix, body_text, comment_lines, continuation_indent, flags_text, joiner,
-                     parsed_cleanly, posix_shell_stage, source_lines, stage_of)
+                     named_places, parsed_cleanly, posix_shell_stage, source_lines)
 
 MERGEABLE = frozenset({"DLL101", "DLL102", "DLL104", "DLL106", "DLL107", "DLL111"})
 METADATA = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER",
@@ -50,7 +50,6 @@ LEGACY_CARRIED = re.compile(r'[^"\\`\n]+')
 # where package managers put files; a COPY there does not move above a RUN
 SYSTEM_FOLDERS = tuple(f"/{name}/" for name in ("etc", "usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin",
                                                  "var", "opt", "boot"))
-ABSOLUTE_PATH = re.compile(r"(?<![\w.-])/[\w.@%+,~/-]*")
 # each later part replays what ENV and WORKDIR carried: beyond this many, the merged RUN grows
 # with the square of its parts (a 10 MiB file of RUN/ENV pairs would be one vast RUN)
 MAX_CARRIED = 64
@@ -76,6 +75,7 @@ class _Merge:
     """The merged RUN being built, instruction by instruction."""
     dockerfile: Dockerfile
     user_line: int | None            # the last USER before the merged RUN, if any
+    workdir: str                     # the last WORKDIR's path before the merged RUN ("/": none)
     flags: str | None = None
     parts: list[str] = field(default_factory=list)
     above: list[str] = field(default_factory=list)    # comments and moved ARGs
@@ -133,7 +133,7 @@ class _Merge:
         self.parts.append(f"( {' && '.join(self.carried)} && {part} )" if self.carried else part)
 
     def _note_places(self, run: Instruction) -> None:
-        for place in _places(run.arguments):
+        for place in named_places(run.arguments):
             self.named.setdefault(place, run.line)
 
     def _copy_above(self, copy: Instruction, comments: list[str]) -> None:
@@ -166,15 +166,13 @@ class _Merge:
 
     def _destination(self, copy: Instruction) -> str | None:
         """The COPY's absolute destination as written, relative ones joined to the stage's
-        last plain WORKDIR before it; None when it reads a variable or the WORKDIR is not plain."""
+        last plain WORKDIR before it (one before the merged RUN: a WORKDIR inside it keeps a
+        relative COPY below); None when it reads a variable or the WORKDIR is not plain."""
         destination = _last_word(copy)
         if copy.heredocs or not PLAIN.match(destination):
             return None
         if not destination.startswith("/"):
-            stage = stage_of(self.dockerfile, copy)
-            workdirs = [i.arguments.strip() for i in stage.instructions
-                        if i.keyword == "WORKDIR" and i.index < copy.index] if stage else []
-            base = workdirs[-1] if workdirs else "/"
+            base = self.workdir
             if not (base.startswith("/") and PLAIN.match(base)):
                 return None
             destination = posixpath.join(base, destination)
@@ -212,19 +210,28 @@ class _Merge:
                                f"line {self.user_line}, which may not be allowed to")
 
 
+def _state_before(instructions: list[Instruction], first: Instruction) -> tuple[int | None, str]:
+    """The line of the stage's last USER before `first` (None: none) and its last WORKDIR's
+    path ("/": none), walking back from `first` only as far as needed."""
+    user_line, workdir = None, None
+    for instruction in reversed(instructions[:bisect_left(instructions, first.index, key=_index)]):
+        if instruction.keyword == "USER" and user_line is None:
+            user_line = instruction.line
+        elif instruction.keyword == "WORKDIR" and workdir is None:
+            workdir = instruction.arguments.strip()
+        if user_line is not None and workdir is not None:
+            break
+    return user_line, workdir or "/"
+
+
+def _index(instruction: Instruction) -> int:
+    return instruction.index
+
+
 def _last_word(copy: Instruction) -> str:
     """A COPY's destination as written ("" when it has no source)."""
     words = list(copy.exec_form) if copy.exec_form is not None else copy.arguments.split()
     return words[-1] if len(words) >= 2 else ""
-
-
-def _places(command: str) -> Iterator[str]:
-    """The absolute paths a RUN's text names, and the folders above them (not /)."""
-    for token in ABSOLUTE_PATH.findall(command):
-        path = token.rstrip("/")
-        while path.strip("/"):      # `//host/x` of a URL ends at `//`, whose dirname is itself
-            yield path
-            path = posixpath.dirname(path)
 
 
 def _exec_body(run: Instruction) -> str:
@@ -262,8 +269,7 @@ def merge_runs(dockerfile: Dockerfile, instructions: list[Instruction], then: st
     if last.keyword != "RUN":
         raise NoFix(f"changed by {last.keyword} on line {last.line}: only RUN instructions are merged")
     stage = posix_shell_stage(dockerfile, first)
-    users = [i.line for i in stage.instructions if i.keyword == "USER" and i.index < first.index]
-    merge = _Merge(dockerfile, users[-1] if users else None)
+    merge = _Merge(dockerfile, *_state_before(stage.instructions, first))
     comments = _comments_before(dockerfile, instructions)
     for instruction, before in zip(instructions, comments):
         merge.add(instruction, before if instruction is not first else [])

@@ -2,8 +2,10 @@
 keep the file's style: flags, bodies, continuation indent, comments."""
 from __future__ import annotations
 
+import posixpath
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 
 from ..dockerfile.model import Dockerfile, Instruction, Stage
 from ..shell.parse import parse_script
@@ -136,3 +138,16 @@ def editable_run(dockerfile: Dockerfile, index: int, what: str) -> Instruction:
     posix_shell_stage(dockerfile, run)
     parsed_cleanly(run)
     return run
+
+
+ABSOLUTE_PATH = re.compile(r"(?<![\w.-])/[\w.@%+,~/-]*")
+
+
+def named_places(command: str) -> Iterator[str]:
+    """The absolute paths a RUN's text names, and the folders above them (not /): the places
+    a later step reads or writes, which a fix must not clean up or move a COPY over."""
+    for token in ABSOLUTE_PATH.findall(command):
+        path = token.rstrip("/")
+        while path.strip("/"):      # `//host/x` of a URL ends at `//`, whose dirname is itself
+            yield path
+            path = posixpath.dirname(path)
