@@ -26,7 +26,7 @@ from ..simulate.analysis import Analysis
 from ..simulate.layers import Layer
 from ..core.results import Finding, Fix
 from ..dockerfile.model import Instruction
-from .source import PLAIN, NoFix, source_lines, stage_of, uses_buildkit, with_flag
+from .source import PLAIN, NoFix, earlier_in_stage, source_lines, stage_of, uses_buildkit, with_flag
 
 OCTAL = re.compile(r"[0-7]{3,4}\Z")
 OWNER = re.compile(r"[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+\Z")
@@ -96,9 +96,7 @@ def _flagged_copies(analysis: Analysis, run: Instruction,
                     copy_indexes: frozenset[int]) -> tuple[dict[int, _Copy], list[str]]:
     """The COPYs the RUN's commands change, with their new flags, and why that is unsafe."""
     stage = stage_of(analysis.dockerfile, run)
-    # the stage's instructions before the RUN, by bisection: one fix per chmod, each looking
-    # back, must not scan the whole stage (a 3,000-line file has hundreds)
-    earlier = stage.instructions[:bisect_left(stage.instructions, run.index, key=_index)] if stage else []
+    earlier = earlier_in_stage(stage, run)
     copies: dict[int, _Copy] = {}
     unsafe = []
     for name, recursive, value, targets in _commands(run):
@@ -206,8 +204,8 @@ def _destination(analysis: Analysis, copy: Instruction, written: str) -> str:
     return resolved or posixpath.normpath(written)
 
 
-def _index(item: Instruction | Layer) -> int:
-    return item.index
+def _index(layer: Layer) -> int:
+    return layer.index
 
 
 def _check_between(between: list[Instruction], copies: dict[int, _Copy]) -> None:

@@ -26,14 +26,13 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from ..core.results import Finding, Fix
 from ..dockerfile.expand import parse_assignments, split_words
-from ..dockerfile.model import Dockerfile, Instruction
-from .source import (PLAIN, SHELL_COMMENT, NoFix, body_text, comment_lines, continuation_indent, flags_text, joiner,
-                     named_places, parsed_cleanly, posix_shell_stage, source_lines)
+from ..dockerfile.model import Dockerfile, Instruction, Stage
+from .source import (PLAIN, SHELL_COMMENT, NoFix, body_text, comment_lines, continuation_indent, earlier_in_stage,
+                     flags_text, joiner, named_places, parsed_cleanly, posix_shell_stage, source_lines)
 
 MERGEABLE = frozenset({"DLL101", "DLL102", "DLL104", "DLL106", "DLL107", "DLL111"})
 METADATA = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER",
@@ -210,11 +209,11 @@ class _Merge:
                                f"line {self.user_line}, which may not be allowed to")
 
 
-def _state_before(instructions: list[Instruction], first: Instruction) -> tuple[int | None, str]:
+def _state_before(stage: Stage, first: Instruction) -> tuple[int | None, str]:
     """The line of the stage's last USER before `first` (None: none) and its last WORKDIR's
     path ("/": none), walking back from `first` only as far as needed."""
     user_line, workdir = None, None
-    for instruction in reversed(instructions[:bisect_left(instructions, first.index, key=_index)]):
+    for instruction in reversed(earlier_in_stage(stage, first)):
         if instruction.keyword == "USER" and user_line is None:
             user_line = instruction.line
         elif instruction.keyword == "WORKDIR" and workdir is None:
@@ -222,10 +221,6 @@ def _state_before(instructions: list[Instruction], first: Instruction) -> tuple[
         if user_line is not None and workdir is not None:
             break
     return user_line, workdir or "/"
-
-
-def _index(instruction: Instruction) -> int:
-    return instruction.index
 
 
 def _last_word(copy: Instruction) -> str:
@@ -269,7 +264,7 @@ def merge_runs(dockerfile: Dockerfile, instructions: list[Instruction], then: st
     if last.keyword != "RUN":
         raise NoFix(f"changed by {last.keyword} on line {last.line}: only RUN instructions are merged")
     stage = posix_shell_stage(dockerfile, first)
-    merge = _Merge(dockerfile, *_state_before(stage.instructions, first))
+    merge = _Merge(dockerfile, *_state_before(stage, first))
     comments = _comments_before(dockerfile, instructions)
     for instruction, before in zip(instructions, comments):
         merge.add(instruction, before if instruction is not first else [])

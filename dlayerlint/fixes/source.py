@@ -105,6 +105,18 @@ def stage_of(dockerfile: Dockerfile, instruction: Instruction) -> Stage | None:
     return None
 
 
+def earlier_in_stage(stage: Stage | None, instruction: Instruction) -> list[Instruction]:
+    """The stage's instructions before `instruction`, by bisection: fixes that each look back
+    must not scan the whole stage (a 3,000-line file has hundreds of offers)."""
+    if stage is None:
+        return []
+    return stage.instructions[:bisect_left(stage.instructions, instruction.index, key=_index)]
+
+
+def _index(instruction: Instruction) -> int:
+    return instruction.index
+
+
 def posix_shell_stage(dockerfile: Dockerfile, instruction: Instruction) -> Stage:
     """The instruction's stage, when its RUNs go through /bin/sh -c; else NoFix."""
     stage = stage_of(dockerfile, instruction)
